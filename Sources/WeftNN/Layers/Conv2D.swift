@@ -1,0 +1,84 @@
+import Weft
+
+/// 2-D convolution over NCHW input with an OIHW `weight` (PyTorch layouts, so that state dicts
+/// match), Keras-style arguments and initialisers.
+public final class Conv2D: Layer {
+    public let filters: Int
+    public let kernelSize: (Int, Int)
+    public let strides: (Int, Int)
+    public let padding: Padding
+    public let dilation: (Int, Int)
+    public let groups: Int
+    public let activation: Activation
+    public let useBias: Bool
+    public let kernelInitializer: Initializer
+    public let biasInitializer: Initializer
+    public var weight: Parameter?
+    public var bias: Parameter?
+
+    public init(_ filters: Int, kernel: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+                dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: Activation = .linear, useBias: Bool = true,
+                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros) {
+        precondition(filters > 0 && kernel.0 > 0 && kernel.1 > 0, "Conv2D: filters and kernel must be positive")
+        self.filters = filters
+        self.kernelSize = kernel
+        self.strides = strides
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+    }
+
+    public convenience init(_ filters: Int, kernel: Int, strides: Int = 1, padding: Padding = .valid,
+                            activation: Activation = .linear, useBias: Bool = true) {
+        self.init(filters, kernel: (kernel, kernel), strides: (strides, strides), padding: padding, activation: activation, useBias: useBias)
+    }
+
+    public func build(inputShape: Shape) throws -> Shape {
+        guard inputShape.count == 3 else {
+            throw ShapeError(layer: "Conv2D", "expects per-sample input [channels, height, width], got \(inputShape)")
+        }
+        let c = inputShape[0], h = inputShape[1], w = inputShape[2]
+        guard c % groups == 0, filters % groups == 0 else {
+            throw ShapeError(layer: "Conv2D", "\(groups) groups do not divide \(c) input channels and \(filters) filters")
+        }
+        let wShape = [filters, c / groups, kernelSize.0, kernelSize.1]
+        if let wt = weight {
+            guard wt.value.shape == wShape else {
+                throw ShapeError(layer: "Conv2D", "input shape \(inputShape) does not match weight shape \(wt.value.shape) (expected \(wShape))")
+            }
+        }
+        let pad: (top: Int, left: Int, bottom: Int, right: Int)
+        switch padding {
+        case .valid: pad = (0, 0, 0, 0)
+        case .explicit(let a, let b): pad = (a, b, a, b)
+        case .same:
+            let eh = dilation.0 * (kernelSize.0 - 1) + 1, ew = dilation.1 * (kernelSize.1 - 1) + 1
+            let oh = (h + strides.0 - 1) / strides.0, ow = (w + strides.1 - 1) / strides.1
+            let th = Swift.max((oh - 1) * strides.0 + eh - h, 0), tw = Swift.max((ow - 1) * strides.1 + ew - w, 0)
+            pad = (th / 2, tw / 2, th - th / 2, tw - tw / 2)
+        }
+        let p = Conv2DParameters(stride: strides, padding: pad, dilation: dilation, groups: groups)
+        let (oh, ow) = p.outputSize(height: h, width: w, kernelH: kernelSize.0, kernelW: kernelSize.1)
+        guard oh > 0, ow > 0 else {
+            throw ShapeError(layer: "Conv2D", "kernel \(kernelSize.0)×\(kernelSize.1) does not fit input shape \(inputShape)")
+        }
+        if weight == nil {
+            let rf = kernelSize.0 * kernelSize.1
+            weight = Parameter(kernelInitializer.make(wShape, fanIn: c / groups * rf, fanOut: filters * rf))
+            if useBias { bias = Parameter(biasInitializer.make([filters], fanIn: c / groups * rf, fanOut: filters * rf)) }
+        }
+        return [filters, oh, ow]
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if weight == nil { ensureBuilt(self, x) }
+        let fuse = activation == .relu
+        let y = conv2d(x, weight: weight!.value, bias: bias?.value, stride: strides, padding: padding, dilation: dilation,
+                       groups: groups, fuseReLU: fuse)
+        return fuse ? y : activation.apply(y)
+    }
+}

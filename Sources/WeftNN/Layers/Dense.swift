@@ -1,0 +1,50 @@
+import Weft
+
+/// A fully connected layer: `activation(x · weight + bias)` with a Keras-layout kernel
+/// `weight` of shape [inputFeatures, units].
+public final class Dense: Layer {
+    public let units: Int
+    public let activation: Activation
+    public let useBias: Bool
+    public let kernelInitializer: Initializer
+    public let biasInitializer: Initializer
+    public var weight: Parameter?
+    public var bias: Parameter?
+
+    public init(_ units: Int, activation: Activation = .linear, useBias: Bool = true,
+                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros) {
+        precondition(units > 0, "Dense: units must be positive, got \(units)")
+        self.units = units
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+    }
+
+    public func build(inputShape: Shape) throws -> Shape {
+        guard let features = inputShape.last, !inputShape.isEmpty else {
+            throw ShapeError(layer: "Dense", "needs an input with a feature dimension, got \(inputShape)")
+        }
+        if let w = weight {
+            guard w.value.shape[0] == features else {
+                throw ShapeError(layer: "Dense", "input shape \(inputShape) does not match kernel shape \(w.value.shape) (expected last dimension \(w.value.shape[0]), got \(features))")
+            }
+        } else {
+            weight = Parameter(kernelInitializer.make([features, units], fanIn: features, fanOut: units))
+            if useBias { bias = Parameter(biasInitializer.make([units], fanIn: features, fanOut: units)) }
+        }
+        return Array(inputShape.dropLast()) + [units]
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if weight == nil { ensureBuilt(self, x) }
+        return activation.apply(linear(x, weight: weight!.value, bias: bias?.value))
+    }
+}
+
+/// Builds a layer from the shape of the first input it sees; a mismatch stops with the
+/// layer's message (callers who want a thrown error use `build(inputShape:)` first).
+func ensureBuilt(_ layer: any Layer, _ x: Tensor) {
+    do { _ = try layer.build(inputShape: Array(x.shape.dropFirst())) }
+    catch { preconditionFailure("\(error)") }
+}

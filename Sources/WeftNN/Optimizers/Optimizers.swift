@@ -1,0 +1,195 @@
+import Weft
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Stochastic gradient descent with optional momentum and Nesterov momentum (Keras 3 rule:
+/// m ← μm − ηg; w ← w + m, or w ← w + μm − ηg with Nesterov).
+public final class SGD: Optimizer {
+    public var learningRate: Double
+    public let momentum: Double
+    public let nesterov: Bool
+    public private(set) var iterations = 0
+    let slots = SlotStore()
+
+    public init(learningRate: Double = 0.01, momentum: Double = 0, nesterov: Bool = false) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+    }
+
+    public func update(_ parameters: [Parameter], gradients: [Tensor]) {
+        iterations += 1
+        let lr = learningRate, mu = momentum, nest = nesterov
+        for (p, g) in zip(parameters, gradients) where p.trainable {
+            var s = mu == 0 ? [] : slots.get(p, count: 1)
+            updateInPlace(p, g, &s, float: { n, w, g, s in
+                let lrf = Float(lr), muf = Float(mu)
+                if s.isEmpty { for i in 0..<n { w[i] -= lrf * g[i] }; return }
+                let m = s[0]
+                for i in 0..<n {
+                    m[i] = muf * m[i] - lrf * g[i]
+                    w[i] += nest ? muf * m[i] - lrf * g[i] : m[i]
+                }
+            }, double: { n, w, g, s in
+                if s.isEmpty { for i in 0..<n { w[i] -= lr * g[i] }; return }
+                let m = s[0]
+                for i in 0..<n {
+                    m[i] = mu * m[i] - lr * g[i]
+                    w[i] += nest ? mu * m[i] - lr * g[i] : m[i]
+                }
+            })
+            if !s.isEmpty { slots.set(p, s) }
+        }
+    }
+}
+
+/// RMSprop (Keras 3: v ← ρv + (1−ρ)g²; w ← w − ηg/√(v + ε)).
+public final class RMSprop: Optimizer {
+    public var learningRate: Double
+    public let rho: Double
+    public let epsilon: Double
+    public private(set) var iterations = 0
+    let slots = SlotStore()
+
+    public init(learningRate: Double = 0.001, rho: Double = 0.9, epsilon: Double = 1e-7) {
+        self.learningRate = learningRate
+        self.rho = rho
+        self.epsilon = epsilon
+    }
+
+    public func update(_ parameters: [Parameter], gradients: [Tensor]) {
+        iterations += 1
+        let lr = learningRate, rho = rho, eps = epsilon
+        for (p, g) in zip(parameters, gradients) where p.trainable {
+            var s = slots.get(p, count: 1)
+            updateInPlace(p, g, &s, float: { n, w, g, s in
+                let v = s[0], lrf = Float(lr), r = Float(rho), e = Float(eps)
+                parallelChunks(n) { range in
+                    for i in range {
+                        v[i] = r * v[i] + (1 - r) * g[i] * g[i]
+                        w[i] -= lrf * g[i] / (v[i] + e).squareRoot()
+                    }
+                }
+            }, double: { n, w, g, s in
+                let v = s[0]
+                for i in 0..<n {
+                    v[i] = rho * v[i] + (1 - rho) * g[i] * g[i]
+                    w[i] -= lr * g[i] / (v[i] + eps).squareRoot()
+                }
+            })
+            slots.set(p, s)
+        }
+    }
+}
+
+/// Adadelta (Keras 3: a ← ρa + (1−ρ)g²; Δ = −√(d + ε)/√(a + ε)·g; d ← ρd + (1−ρ)Δ²; w ← w + ηΔ).
+public final class Adadelta: Optimizer {
+    public var learningRate: Double
+    public let rho: Double
+    public let epsilon: Double
+    public private(set) var iterations = 0
+    let slots = SlotStore()
+
+    public init(learningRate: Double = 0.001, rho: Double = 0.95, epsilon: Double = 1e-7) {
+        self.learningRate = learningRate
+        self.rho = rho
+        self.epsilon = epsilon
+    }
+
+    public func update(_ parameters: [Parameter], gradients: [Tensor]) {
+        iterations += 1
+        let lr = learningRate, rho = rho, eps = epsilon
+        for (p, g) in zip(parameters, gradients) where p.trainable {
+            var s = slots.get(p, count: 2)
+            updateInPlace(p, g, &s, float: { n, w, g, s in
+                let a = s[0], d = s[1], lrf = Float(lr), r = Float(rho), e = Float(eps)
+                parallelChunks(n) { range in
+                    for i in range {
+                        a[i] = r * a[i] + (1 - r) * g[i] * g[i]
+                        let delta = -(d[i] + e).squareRoot() / (a[i] + e).squareRoot() * g[i]
+                        d[i] = r * d[i] + (1 - r) * delta * delta
+                        w[i] += lrf * delta
+                    }
+                }
+            }, double: { n, w, g, s in
+                let a = s[0], d = s[1]
+                for i in 0..<n {
+                    a[i] = rho * a[i] + (1 - rho) * g[i] * g[i]
+                    let delta = -(d[i] + eps).squareRoot() / (a[i] + eps).squareRoot() * g[i]
+                    d[i] = rho * d[i] + (1 - rho) * delta * delta
+                    w[i] += lr * delta
+                }
+            })
+            slots.set(p, s)
+        }
+    }
+}
+
+/// Adam (Keras 3: m ← m + (g − m)(1−β₁); v ← v + (g² − v)(1−β₂);
+/// w ← w − η·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε)).
+public final class Adam: Optimizer {
+    public var learningRate: Double
+    public let beta1: Double
+    public let beta2: Double
+    public let epsilon: Double
+    public private(set) var iterations = 0
+    let slots = SlotStore()
+
+    public init(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    public func update(_ parameters: [Parameter], gradients: [Tensor]) {
+        iterations += 1
+        let t = Double(iterations)
+        let alpha = learningRate * (1 - Glibc.pow(beta2, t)).squareRoot() / (1 - Glibc.pow(beta1, t))
+        let b1 = beta1, b2 = beta2, eps = epsilon
+        for (p, g) in zip(parameters, gradients) where p.trainable {
+            var s = slots.get(p, count: 2)
+            updateInPlace(p, g, &s, float: { n, w, g, s in
+                let m = s[0], v = s[1], a = Float(alpha), c1 = Float(1 - b1), c2 = Float(1 - b2), e = Float(eps)
+                parallelChunks(n) { range in
+                    for i in range {
+                        m[i] += (g[i] - m[i]) * c1
+                        v[i] += (g[i] * g[i] - v[i]) * c2
+                        w[i] -= a * m[i] / (v[i].squareRoot() + e)
+                    }
+                }
+            }, double: { n, w, g, s in
+                let m = s[0], v = s[1]
+                for i in 0..<n {
+                    m[i] += (g[i] - m[i]) * (1 - b1)
+                    v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
+                    w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
+                }
+            })
+            slots.set(p, s)
+        }
+    }
+}
+
+/// Shorthands for `compile(optimizer:)`, Keras style.
+extension Optimizer where Self == SGD {
+    public static func sgd(learningRate: Double = 0.01, momentum: Double = 0, nesterov: Bool = false) -> SGD {
+        SGD(learningRate: learningRate, momentum: momentum, nesterov: nesterov)
+    }
+}
+extension Optimizer where Self == RMSprop {
+    public static func rmsprop(learningRate: Double = 0.001, rho: Double = 0.9, epsilon: Double = 1e-7) -> RMSprop {
+        RMSprop(learningRate: learningRate, rho: rho, epsilon: epsilon)
+    }
+}
+extension Optimizer where Self == Adadelta {
+    public static func adadelta(learningRate: Double = 0.001, rho: Double = 0.95, epsilon: Double = 1e-7) -> Adadelta {
+        Adadelta(learningRate: learningRate, rho: rho, epsilon: epsilon)
+    }
+}
+extension Optimizer where Self == Adam {
+    public static func adam(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7) -> Adam {
+        Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+    }
+}
