@@ -1,5 +1,8 @@
 import ArgumentParser
 import Weft
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct WeftCommand: ParsableCommand {
@@ -7,6 +10,27 @@ struct WeftCommand: ParsableCommand {
         commandName: "weft",
         abstract: "Weft: train and benchmark the classic deep-learning models.",
         subcommands: [Train.self, Bench.self])
+
+    static func main() {
+        useSleepingOpenMPThreads()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// oneDNN's OpenMP threads spin for a while after each parallel region (libgomp's default), which
+/// on a small machine steals the cores that OpenBLAS and Weft's own kernels need next: 3–4× slower
+/// training steps measured on 2 cores. libgomp reads OMP_WAIT_POLICY only when it loads, so when
+/// the user has not chosen a policy, set PASSIVE and re-execute this binary once.
+func useSleepingOpenMPThreads() {
+    guard getenv("OMP_WAIT_POLICY") == nil else { return }
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+    // execv only returns on failure; carry on with the default policy.
 }
 
 /// Applies --threads to Weft's kernels, OpenBLAS and oneDNN.
