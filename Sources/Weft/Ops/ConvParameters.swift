@@ -16,7 +16,9 @@ public struct Conv2DParameters: Hashable, Sendable {
     /// Output spatial size for an input of `h`×`w` and a `kh`×`kw` kernel.
     public func outputSize(height h: Int, width w: Int, kernelH kh: Int, kernelW kw: Int) -> (Int, Int) {
         let eh = dilationH * (kh - 1) + 1, ew = dilationW * (kw - 1) + 1
-        return ((h + padTop + padBottom - eh) / strideH + 1, (w + padLeft + padRight - ew) / strideW + 1)
+        let sh = h + padTop + padBottom - eh, sw = w + padLeft + padRight - ew
+        // A window that does not fit gives 0 (integer division would round −1/2 up to 0 → 1).
+        return (sh < 0 ? 0 : sh / strideH + 1, sw < 0 ? 0 : sw / strideW + 1)
     }
 }
 
@@ -36,6 +38,7 @@ public struct Pool2DParameters: Hashable, Sendable {
     }
 
     public func outputSize(height h: Int, width w: Int) -> (Int, Int) {
-        ((h + padTop + padBottom - kernelH) / strideH + 1, (w + padLeft + padRight - kernelW) / strideW + 1)
+        let sh = h + padTop + padBottom - kernelH, sw = w + padLeft + padRight - kernelW
+        return (sh < 0 ? 0 : sh / strideH + 1, sw < 0 ? 0 : sw / strideW + 1)
     }
 }

@@ -76,10 +76,17 @@ extension Layer {
     }
 
     /// Every parameter of this layer and its sub-layers, with dotted names, in declaration order.
+    /// A parameter reached twice (a layer used twice) is listed once, under its first name, as
+    /// PyTorch does.
     public var namedParameters: [(String, Parameter)] {
+        var seen = Set<ObjectIdentifier>()
+        return allNamedParameters.filter { seen.insert(ObjectIdentifier($0.1)).inserted }
+    }
+
+    var allNamedParameters: [(String, Parameter)] {
         var out = ownParameters
         for (name, child) in namedChildren {
-            out += child.namedParameters.map { ("\(name).\($0.0)", $0.1) }
+            out += child.allNamedParameters.map { ("\(name).\($0.0)", $0.1) }
         }
         return out
     }

@@ -15,6 +15,7 @@ public final class MaxPool2D: Layer {
         self.init((poolSize, poolSize), strides: strides.map { ($0, $0) }, padding: padding)
     }
 
+    public var typeName: String { "MaxPooling2D" }
     public func build(inputShape: Shape) throws -> Shape { try poolOutputShape("MaxPool2D", inputShape, poolSize, strides, padding) }
     public func callAsFunction(_ x: Tensor) -> Tensor { maxPool2d(x, kernel: poolSize, stride: strides, padding: padding) }
 }
@@ -34,6 +35,7 @@ public final class AvgPool2D: Layer {
         self.init((poolSize, poolSize), strides: strides.map { ($0, $0) }, padding: padding)
     }
 
+    public var typeName: String { "AveragePooling2D" }
     public func build(inputShape: Shape) throws -> Shape { try poolOutputShape("AvgPool2D", inputShape, poolSize, strides, padding) }
     public func callAsFunction(_ x: Tensor) -> Tensor { avgPool2d(x, kernel: poolSize, stride: strides, padding: padding) }
 }

@@ -62,8 +62,8 @@ public final class Sequential: Model {
 /// Keras's snake_case layer names: Conv2D → conv2d, MaxPool2D → max_pooling2d, Dense → dense.
 func kerasName(_ type: String) -> String {
     switch type {
-    case "MaxPool2D": return "max_pooling2d"
-    case "AvgPool2D": return "average_pooling2d"
+    case "MaxPool2D", "MaxPooling2D": return "max_pooling2d"
+    case "AvgPool2D", "AveragePooling2D": return "average_pooling2d"
     default: break
     }
     var out = ""

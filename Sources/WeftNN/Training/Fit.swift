@@ -52,7 +52,7 @@ extension Model {
         let steps = (n + batchSize - 1) / batchSize
         var history = History()
         let params = namedParameters.filter { $0.1.trainable }
-        for epoch in 1...Swift.max(epochs, 1) {
+        for epoch in stride(from: 1, through: epochs, by: 1) {
             let order = shuffle ? shuffler.permutation(n) : Array(0..<n)
             var bar = ProgressBar(total: steps, epoch: epoch, epochs: epochs, verbosity: verbose)
             var lossSum = 0.0, seen = 0

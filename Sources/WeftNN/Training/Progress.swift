@@ -96,6 +96,7 @@ func formatMetric(_ v: Double) -> String {
         var e = 0
         var m = Swift.abs(v)
         while m < 1 { m *= 10; e += 1 }
+        if (m * 10000).rounded() >= 100000 { m /= 10; e -= 1 }   // 9.99996 rounds to 10.0000
         return (v < 0 ? "-" : "") + fixed(m, 4) + "e-" + (e < 10 ? "0" : "") + String(e)
     }
     return fixed(v, 4)
