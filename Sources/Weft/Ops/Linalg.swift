@@ -4,6 +4,10 @@
 /// removed), leading batch dims broadcast.
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     precondition(a.rank >= 1 && b.rank >= 1, "matmul: operands must have rank ≥ 1, got \(shapeString(a.shape)) and \(shapeString(b.shape))")
+    if a.rank == 1 && b.rank == 1 {
+        precondition(a.shape[0] == b.shape[0], "matmul: vectors \(shapeString(a.shape)) and \(shapeString(b.shape)) differ in length")
+        return matmul(a.unsqueezed(axis: 0), b.unsqueezed(axis: 1)).reshaped(to: [])
+    }
     if a.rank == 1 { return matmul(a.unsqueezed(axis: 0), b).squeezed(axes: [-2]) }
     if b.rank == 1 { return matmul(a, b.unsqueezed(axis: 1)).squeezed(axes: [-1]) }
     precondition(a.shape[a.rank - 1] == b.shape[b.rank - 2],
@@ -14,6 +18,9 @@ public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     if x.rank == 2 && y.rank == 2 { return matmul2(x, y, false, false) }
     // Broadcast batch dims, fold them into one.
     let ba = Array(x.shape.dropLast(2)), bb = Array(y.shape.dropLast(2))
+    for (da, db) in zip(ba.reversed(), bb.reversed()) where da != db && da != 1 && db != 1 {
+        preconditionFailure("matmul: the batch dimensions of \(shapeString(a.shape)) and \(shapeString(b.shape)) cannot be broadcast together")
+    }
     let batch = broadcastShapes(ba, bb, op: "matmul")
     let m = x.shape[x.rank - 2], k = x.shape[x.rank - 1], n = y.shape[y.rank - 1]
     let x3: Tensor = bb.elementCount == 1 && y.rank == 2 ? x.reshaped(to: [batch.elementCount, m, k])

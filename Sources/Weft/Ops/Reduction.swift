@@ -21,7 +21,16 @@ extension Tensor {
             kept.record(name, [x]) { g, _ in
                 switch op {
                 case .sum: return [g.expanded(to: x.shape)]
-                case .prod: return [g.expanded(to: x.shape) * y.expanded(to: x.shape) / x]
+                case .prod:
+                    // ∂/∂xᵢ = Π_{j≠i} xⱼ: y/xᵢ where xᵢ ≠ 0; for a zero, the product of the
+                    // other elements (nonzero only when it is the only zero).
+                    let isZero = x .== 0.0
+                    let zero = Tensor.zeros([], dtype: x.dtype)
+                    let nonzero = `where`(isZero, Tensor.ones([], dtype: x.dtype), x)
+                    let othersAtZero = `where`(isZero.cast(to: x.dtype).sum(alongAxes: ax, keepingDims: true) .== 1.0,
+                                               nonzero.product(alongAxes: ax, keepingDims: true), zero)
+                    let dy = `where`(isZero, othersAtZero.expanded(to: x.shape), y.expanded(to: x.shape) / nonzero)
+                    return [g.expanded(to: x.shape) * dy]
                 case .max, .min:
                     // Split the gradient evenly among tied extrema (as torch.amax).
                     let mask = (x .== y).cast(to: x.dtype)
@@ -69,7 +78,8 @@ extension Tensor {
     public func logSumExp(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) -> Tensor {
         let ax = normalizedAxes(axes, op: "logsumexp")
         let m = max(alongAxes: ax, keepingDims: true).detached()
-        let mFinite = `where`(m .== Double.infinity, Tensor.zeros([], dtype: dtype), m)
+        // An infinite maximum (all −inf, or a +inf) is replaced by 0 so that x − m stays finite or ±inf.
+        let mFinite = `where`(abs(m) .== Double.infinity, Tensor.zeros([], dtype: dtype), m)
         let r = log(exp(self - mFinite).sum(alongAxes: ax, keepingDims: true)) + mFinite
         return keepingDims ? r : r.reshaped(to: droppingAxes(ax))
     }

@@ -45,6 +45,7 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
         var m = Swift.abs(v)
         while m >= 10 { m /= 10; e += 1 }
         while m < 1 { m *= 10; e -= 1 }
+        if (m * 10000).rounded() >= 100000 { m /= 10; e += 1 }   // 9.99996 rounds to 10.0000
         return (v < 0 ? "-" : "") + formatFixed(m, digits: 4) + "e" + (e < 0 ? "-" : "+") + (Swift.abs(e) < 10 ? "0" : "") + String(Swift.abs(e))
     }
 

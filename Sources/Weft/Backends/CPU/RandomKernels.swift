@@ -46,7 +46,7 @@ extension CPUBackend {
         let ph = Philox4x32(key: key)
         let threshold = UInt32(Swift.min(keep * 4294967296.0, 4294967295.0))
         func run<T: KernelFloat>(_: T.Type) -> Tensor {
-            let out = Tensor(empty: shape, dtype: dtype)
+            let out = Tensor(empty: shape, dtype: T.dtype)
             let p = out.ptr(T.self)
             let scale = T(1 / keep)
             // One block gives four elements.
