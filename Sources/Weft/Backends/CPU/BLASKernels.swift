@@ -1,5 +1,12 @@
 import COpenBLAS
 
+import CWeftShims
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let useDNNLGemm = getenv("WEFT_GEMM").map { String(cString: $0) } != "openblas"
+
 extension CPUBackend {
     /// C[b] = op(A[b]) · op(B[b]) through OpenBLAS sgemm/dgemm. A and B are rank 2 or 3; a rank-2
     /// operand (or batch 1) is shared by every batch. When B is shared and A is not transposed,
@@ -25,8 +32,13 @@ extension CPUBackend {
         case .float32:
             let pa = a.ptr(Float.self), pb = b.ptr(Float.self), pc = out.ptr(Float.self)
             for i in 0..<bCount {
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(mm), Int32(n), Int32(k), 1, pa + i * aStride, Int32(lda),
-                            pb + i * bStride, Int32(ldb), 0, pc + i * m * n, Int32(n))
+                if useDNNLGemm {
+                    DNNLGemm.sgemm(transA: transposeA, transB: transposeB, m: mm, n: n, k: k, alpha: 1, a: pa + i * aStride, lda: lda,
+                                   b: pb + i * bStride, ldb: ldb, beta: 0, c: pc + i * m * n, ldc: n)
+                } else {
+                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(mm), Int32(n), Int32(k), 1, pa + i * aStride, Int32(lda),
+                                pb + i * bStride, Int32(ldb), 0, pc + i * m * n, Int32(n))
+                }
             }
         case .float64:
             let pa = a.ptr(Double.self), pb = b.ptr(Double.self), pc = out.ptr(Double.self)

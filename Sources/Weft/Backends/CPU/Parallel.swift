@@ -23,7 +23,10 @@ public enum CPUThreads {
     }
 
     /// Below this many elements an elementwise kernel runs on the calling thread.
-    nonisolated(unsafe) public static var parallelThreshold = 32_768
+    nonisolated(unsafe) public static var parallelThreshold: Int = {
+        if let s = getenv("WEFT_PARALLEL_THRESHOLD"), let n = Int(String(cString: s)) { return n }
+        return 32_768
+    }()
 }
 
 /// Runs `body` over `0..<count` split into at most `CPUThreads.count` contiguous chunks,
