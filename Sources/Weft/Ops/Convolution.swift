@@ -9,7 +9,8 @@ public enum Padding: Hashable, Sendable {
     /// Explicit symmetric padding (PyTorch's `padding=(h, w)`).
     case explicit(Int, Int)
 
-    func amounts(input h: Int, _ w: Int, kernel kh: Int, _ kw: Int, stride sh: Int, _ sw: Int,
+    /// Rows/columns of padding on each side for this input, kernel, stride and dilation.
+    public func amounts(input h: Int, _ w: Int, kernel kh: Int, _ kw: Int, stride sh: Int, _ sw: Int,
                  dilation dh: Int = 1, _ dw: Int = 1) -> (top: Int, left: Int, bottom: Int, right: Int) {
         switch self {
         case .valid: return (0, 0, 0, 0)

@@ -51,16 +51,8 @@ public final class Conv2D: Layer {
                 throw ShapeError(layer: "Conv2D", "input shape \(inputShape) does not match weight shape \(wt.value.shape) (expected \(wShape))")
             }
         }
-        let pad: (top: Int, left: Int, bottom: Int, right: Int)
-        switch padding {
-        case .valid: pad = (0, 0, 0, 0)
-        case .explicit(let a, let b): pad = (a, b, a, b)
-        case .same:
-            let eh = dilation.0 * (kernelSize.0 - 1) + 1, ew = dilation.1 * (kernelSize.1 - 1) + 1
-            let oh = (h + strides.0 - 1) / strides.0, ow = (w + strides.1 - 1) / strides.1
-            let th = Swift.max((oh - 1) * strides.0 + eh - h, 0), tw = Swift.max((ow - 1) * strides.1 + ew - w, 0)
-            pad = (th / 2, tw / 2, th - th / 2, tw - tw / 2)
-        }
+        let pad = padding.amounts(input: h, w, kernel: kernelSize.0, kernelSize.1, stride: strides.0, strides.1,
+                                  dilation: dilation.0, dilation.1)
         let p = Conv2DParameters(stride: strides, padding: pad, dilation: dilation, groups: groups)
         let (oh, ow) = p.outputSize(height: h, width: w, kernelH: kernelSize.0, kernelW: kernelSize.1)
         guard oh > 0, ow > 0 else {
