@@ -15,7 +15,4 @@ static inline int weft_get_ftz(void) { return (_mm_getcsr() & 0x8040u) == 0x8040
 static inline void weft_set_ftz(int on) { (void)on; }
 static inline int weft_get_ftz(void) { return 0; }
 #endif
-/* OpenMP runtime (libgomp, which oneDNN uses on Debian). */
-void omp_set_num_threads(int n);
-int omp_get_max_threads(void);
 #endif

@@ -60,9 +60,17 @@ struct Bench: ParsableCommand {
         let g = Tensor.randomUniform([n, k, h, w])
         let p = Conv2DParameters(stride: (1, 1), padding: (1, 1, 1, 1))
         let backend = Device.cpu.backend
-        let tf = medianSeconds(reps: reps, warmup: 3) { _ = withoutGradient { conv2d(x, weight: wt, bias: bias, padding: .explicit(1, 1)) } }
-        let td = medianSeconds(reps: reps, warmup: 3) { _ = backend.conv2dBackwardData(g, wt, inputShape: x.shape, p) }
-        let tw = medianSeconds(reps: reps, warmup: 3) { _ = backend.conv2dBackwardWeights(g, x, weightShape: wt.shape, withBias: true, p) }
+        // Each pass on its own, with its reorders: cached blocked copies are dropped before each run.
+        let reset = { for t in [x, wt, g] { t.discardCachedLayouts() } }
+        let tf = medianSeconds(reps: reps, warmup: 3, setup: reset) {
+            _ = withoutGradient { conv2d(x, weight: wt, bias: bias, padding: .explicit(1, 1)) }
+        }
+        let td = medianSeconds(reps: reps, warmup: 3, setup: reset) {
+            _ = backend.conv2dBackward(g, input: x, weight: wt, p, data: true, weights: false, bias: false)
+        }
+        let tw = medianSeconds(reps: reps, warmup: 3, setup: reset) {
+            _ = backend.conv2dBackward(g, input: x, weight: wt, p, data: false, weights: true, bias: true)
+        }
         return [("framework", .string("weft")), ("op", .string("conv2d")), ("shape", .string("N64 C32 K64 32x32 3x3 pad1")),
                 ("threads", .int(threads)),
                 ("forward_gflops", .double(rounded(flops / tf / 1e9, 2))),
@@ -114,10 +122,11 @@ func seconds(since t: ContinuousClock.Instant) -> Double {
     return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
-func medianSeconds(reps: Int, warmup: Int, _ body: () -> Void) -> Double {
-    for _ in 0..<warmup { body() }
+func medianSeconds(reps: Int, warmup: Int, setup: () -> Void = {}, _ body: () -> Void) -> Double {
+    for _ in 0..<warmup { setup(); body() }
     var ts: [Double] = []
     for _ in 0..<Swift.max(reps, 1) {
+        setup()
         let t = ContinuousClock.now
         body()
         ts.append(seconds(since: t))

@@ -32,8 +32,9 @@ public protocol Backend: AnyObject, Sendable {
     func softmaxBackward(y: Tensor, gradient: Tensor, axis: Int, log: Bool) -> Tensor
     func softmaxCrossEntropy(logits: Tensor, labels: Tensor) -> (losses: Tensor, probabilities: Tensor)
     func conv2d(_ x: Tensor, _ w: Tensor, bias: Tensor?, _ p: Conv2DParameters, fuseReLU: Bool) -> Tensor
-    func conv2dBackwardData(_ gradient: Tensor, _ w: Tensor, inputShape: Shape, _ p: Conv2DParameters) -> Tensor
-    func conv2dBackwardWeights(_ gradient: Tensor, _ x: Tensor, weightShape: Shape, withBias: Bool, _ p: Conv2DParameters) -> (Tensor, Tensor?)
+    /// Gradients of a convolution with respect to its input (`data`), weight and bias (`weights`, `bias`).
+    func conv2dBackward(_ gradient: Tensor, input: Tensor, weight: Tensor, _ p: Conv2DParameters,
+                        data: Bool, weights: Bool, bias: Bool) -> (data: Tensor?, weight: Tensor?, bias: Tensor?)
     func pool2d(_ x: Tensor, _ p: Pool2DParameters, training: Bool) -> (Tensor, workspace: Tensor?)
     func pool2dBackward(_ gradient: Tensor, inputShape: Shape, workspace: Tensor?, _ p: Pool2DParameters) -> Tensor
     // Random numbers (counter-based: element i depends only on key, counter and i)

@@ -47,12 +47,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
         let yv = y
         y.record("conv2d", inputs) { g0, need in
             let g = fuseReLU ? backend.unaryBackward(.relu, x: yv, y: yv, gradient: g0) : g0
-            let gx = need[0] ? backend.conv2dBackwardData(g, wi, inputShape: xi.shape, p) : nil
-            var gw: Tensor? = nil, gb: Tensor? = nil
-            if need[1] || (bi != nil && need[2]) {
-                (gw, gb) = backend.conv2dBackwardWeights(g, xi, weightShape: wi.shape, withBias: bi != nil, p)
-            }
-            return bi != nil ? [gx, gw, gb] : [gx, gw]
+            let wantWeights = need[1] || (bi != nil && need[2])
+            let r = backend.conv2dBackward(g, input: xi, weight: wi, p, data: need[0], weights: wantWeights, bias: bi != nil)
+            return bi != nil ? [r.data, r.weight, r.bias] : [r.data, r.weight]
         }
     }
     return x.dtype == .float32 || !x.dtype.isFloatingPoint ? y : y.cast(to: x.dtype)

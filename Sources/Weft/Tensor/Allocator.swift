@@ -94,6 +94,17 @@ public final class CachingAllocator: Sendable {
 public final class TensorStorage: @unchecked Sendable {
     public let data: UnsafeMutableRawPointer
     public let byteCount: Int
+    /// The same values in a backend's preferred layout (oneDNN's blocked formats), made by the
+    /// first op that needed them, so that later ops skip the reorder. Dropped on any write.
+    private let _alternate = Mutex<AlternateLayout?>(nil)
+
+    var alternate: AlternateLayout? {
+        get { _alternate.withLock { $0 } }
+        set { _alternate.withLock { $0 = newValue } }
+    }
+
+    /// Forgets other layouts; called before the values are overwritten in place.
+    @usableFromInline func invalidateAlternate() { _alternate.withLock { $0 = nil } }
 
     public init(byteCount: Int) {
         self.byteCount = byteCount
@@ -101,4 +112,18 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit { CachingAllocator.shared.deallocate(data, byteCount: byteCount) }
+}
+
+/// A copy of a storage's values in another memory layout, described by `descriptor` (owned by
+/// `owner`, which this keeps alive).
+final class AlternateLayout: @unchecked Sendable {
+    let descriptor: UnsafeRawPointer
+    let owner: AnyObject
+    let buffer: TensorStorage
+
+    init(descriptor: UnsafeRawPointer, owner: AnyObject, buffer: TensorStorage) {
+        self.descriptor = descriptor
+        self.owner = owner
+        self.buffer = buffer
+    }
 }

@@ -122,6 +122,7 @@ public struct Tensor: Sendable {
     /// Sets every element to `value` (converted to the dtype).
     mutating func fillScalar(_ value: Double) {
         makeUnique()
+        storage.invalidateAlternate()
         let p = storage.data
         let n = count
         switch dtype {
@@ -157,11 +158,16 @@ public struct Tensor: Sendable {
     public mutating func withUnsafeMutableBufferPointer<T: TensorScalar, R>(as type: T.Type, _ body: (UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
         precondition(T.dtype == dtype, "withUnsafeMutableBufferPointer: tensor has dtype \(dtype), asked for \(T.dtype)")
         makeUnique()
+        storage.invalidateAlternate()
         return try body(UnsafeMutableBufferPointer(start: storage.data.assumingMemoryBound(to: T.self), count: count))
     }
 
     /// Raw typed pointer for kernels (no copy-on-write check: only for freshly made outputs and reads).
     @inlinable func ptr<T>(_ type: T.Type) -> UnsafeMutablePointer<T> { storage.data.assumingMemoryBound(to: T.self) }
+
+    /// Drops the copies of this tensor's values that backends keep in their own layouts
+    /// (benchmarks use it to time an op's reorders; values are unaffected).
+    public func discardCachedLayouts() { storage.invalidateAlternate() }
 
     /// True when both tensors share one buffer.
     public func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }

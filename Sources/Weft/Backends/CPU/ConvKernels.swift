@@ -27,25 +27,19 @@ extension CPUBackend {
         precondition(x.dtype == .float32 && w.dtype == .float32, "conv2d: the CPU backend computes convolutions in float32, got \(x.dtype)")
         let c = p.config(input: x.shape, weight: w.shape, hasBias: bias != nil, fuseReLU: fuseReLU)
         let out = Tensor(empty: [c.batch, c.outChannels, c.outHeight, c.outWidth], dtype: .float32)
-        DNNLConv.forward(c, src: x.ptr(Float.self), weights: w.ptr(Float.self), bias: bias.map { UnsafePointer($0.ptr(Float.self)) },
-                         dst: out.ptr(Float.self))
+        DNNLConv.forward(c, src: x.storage, weights: w.storage, bias: bias?.storage, dst: out.storage)
         return out
     }
 
-    public func conv2dBackwardData(_ gradient: Tensor, _ w: Tensor, inputShape: Shape, _ p: Conv2DParameters) -> Tensor {
-        let c = p.config(input: inputShape, weight: w.shape, hasBias: false, fuseReLU: false)
-        let out = Tensor(empty: inputShape, dtype: .float32)
-        DNNLConv.backwardData(c, diffDst: gradient.ptr(Float.self), weights: w.ptr(Float.self), diffSrc: out.ptr(Float.self))
-        return out
-    }
-
-    public func conv2dBackwardWeights(_ gradient: Tensor, _ x: Tensor, weightShape: Shape, withBias: Bool, _ p: Conv2DParameters) -> (Tensor, Tensor?) {
-        let c = p.config(input: x.shape, weight: weightShape, hasBias: withBias, fuseReLU: false)
-        let gw = Tensor(empty: weightShape, dtype: .float32)
-        let gb = withBias ? Tensor(empty: [weightShape[0]], dtype: .float32) : nil
-        DNNLConv.backwardWeights(c, src: x.ptr(Float.self), diffDst: gradient.ptr(Float.self), diffWeights: gw.ptr(Float.self),
-                                 diffBias: gb?.ptr(Float.self))
-        return (gw, gb)
+    public func conv2dBackward(_ gradient: Tensor, input x: Tensor, weight w: Tensor, _ p: Conv2DParameters,
+                               data: Bool, weights: Bool, bias: Bool) -> (data: Tensor?, weight: Tensor?, bias: Tensor?) {
+        let c = p.config(input: x.shape, weight: w.shape, hasBias: bias, fuseReLU: false)
+        let gx = data ? Tensor(empty: x.shape, dtype: .float32) : nil
+        let gw = weights ? Tensor(empty: w.shape, dtype: .float32) : nil
+        let gb = weights && bias ? Tensor(empty: [w.shape[0]], dtype: .float32) : nil
+        DNNLConv.backward(c, src: x.storage, diffDst: gradient.storage, weights: w.storage,
+                          diffSrc: gx?.storage, diffWeights: gw?.storage, diffBias: gb?.storage)
+        return (gx, gw, gb)
     }
 
     public func pool2d(_ x: Tensor, _ p: Pool2DParameters, training: Bool) -> (Tensor, workspace: Tensor?) {

@@ -59,13 +59,9 @@ public func setFlushDenormalsToZero(_ on: Bool = true) {
 /// Passes the thread count on to OpenBLAS and oneDNN's OpenMP runtime.
 func setLibraryThreads(_ n: Int) {
     openblas_set_num_threads(Int32(n))
-    DNNLThreads.set(n)
+    DNNL.setNumThreads(n)
 }
 
-/// oneDNN's threads on Debian come from OpenMP (OMP_NUM_THREADS at start, or this call).
-enum DNNLThreads {
-    static func set(_ n: Int) { omp_set_num_threads(Int32(n)) }
-}
 
 /// Carries a value into concurrently running chunks of one kernel; the kernel guarantees the
 /// chunks touch disjoint memory.

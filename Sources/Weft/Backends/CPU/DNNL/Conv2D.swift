@@ -69,25 +69,28 @@ public struct Conv2DConfig: Hashable, Sendable, CustomStringConvertible {
             + "dilation [\(dilationH), \(dilationW)], groups \(groups), bias \(hasBias), relu \(fuseReLU))"
     }
 
-    /// Checks the configuration; a `preconditionFailure` names what is wrong.
+    /// Checks the configuration; a trap (`fatalError`) names what is wrong
+    /// (with the input and weight shapes). Cheap when the configuration is valid.
     public func validate() {
-        let shapes = "input [N, C, H, W] = \(inputShape), weight [O, C/groups, KH, KW] = "
-            + "[\(outChannels), \(groups > 0 ? inChannels / groups : inChannels), \(kernelH), \(kernelW)]"
-        precondition(batch >= 1 && inChannels >= 1 && outChannels >= 1 && height >= 1 && width >= 1,
-                     "Conv2D: sizes must be positive: \(shapes)")
-        precondition(kernelH >= 1 && kernelW >= 1, "Conv2D: kernel must be at least 1x1: \(shapes)")
-        precondition(strideH >= 1 && strideW >= 1,
-                     "Conv2D: strides must be >= 1, got [\(strideH), \(strideW)]: \(shapes)")
-        precondition(dilationH >= 1 && dilationW >= 1,
-                     "Conv2D: dilations must be >= 1 (1 = none), got [\(dilationH), \(dilationW)]: \(shapes)")
-        precondition(padTop >= 0 && padLeft >= 0 && padBottom >= 0 && padRight >= 0,
-                     "Conv2D: padding must be >= 0: \(shapes)")
-        precondition(groups >= 1, "Conv2D: groups must be >= 1, got \(groups): \(shapes)")
-        precondition(inChannels % groups == 0 && outChannels % groups == 0,
-                     "Conv2D: in channels \(inChannels) and out channels \(outChannels) must both be divisible by groups \(groups): \(shapes)")
-        precondition(outHeight >= 1 && outWidth >= 1,
+        func shapes() -> String {
+            "input [N, C, H, W] = \(inputShape), weight [O, C/groups, KH, KW] = "
+                + "[\(outChannels), \(groups > 0 ? inChannels / groups : inChannels), \(kernelH), \(kernelW)]"
+        }
+        require(batch >= 1 && inChannels >= 1 && outChannels >= 1 && height >= 1 && width >= 1,
+                     "Conv2D: sizes must be positive: \(shapes())")
+        require(kernelH >= 1 && kernelW >= 1, "Conv2D: kernel must be at least 1x1: \(shapes())")
+        require(strideH >= 1 && strideW >= 1,
+                     "Conv2D: strides must be >= 1, got [\(strideH), \(strideW)]: \(shapes())")
+        require(dilationH >= 1 && dilationW >= 1,
+                     "Conv2D: dilations must be >= 1 (1 = none), got [\(dilationH), \(dilationW)]: \(shapes())")
+        require(padTop >= 0 && padLeft >= 0 && padBottom >= 0 && padRight >= 0,
+                     "Conv2D: padding must be >= 0: \(shapes())")
+        require(groups >= 1, "Conv2D: groups must be >= 1, got \(groups): \(shapes())")
+        require(inChannels % groups == 0 && outChannels % groups == 0,
+                     "Conv2D: in channels \(inChannels) and out channels \(outChannels) must both be divisible by groups \(groups): \(shapes())")
+        require(outHeight >= 1 && outWidth >= 1,
                      "Conv2D: the dilated kernel [\(dilationH * (kernelH - 1) + 1), \(dilationW * (kernelW - 1) + 1)] "
-                     + "is larger than the padded input [\(height + padTop + padBottom), \(width + padLeft + padRight)]: \(shapes)")
+                     + "is larger than the padded input [\(height + padTop + padBottom), \(width + padLeft + padRight)]: \(shapes())")
     }
 
     // oneDNN dims
@@ -116,10 +119,10 @@ public enum DNNLConv {
     public static func forward(_ c: Conv2DConfig, src: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, dst: UnsafeMutablePointer<Float>) {
         c.validate()
-        precondition((bias != nil) == c.hasBias,
+        require((bias != nil) == c.hasBias,
                      "DNNLConv.forward: bias is \(bias == nil ? "nil" : "given") but hasBias is \(c.hasBias): \(c)")
         DNNL.applyThreadSetting()
-        convPlans.plan(for: c).state.withLock { s in
+        convPlans.plan(for: ConvKey(c)).state.withLock { s in
             let part = s.forwardPart()
             part.bind(ConvRole.src, src)
             part.bind(ConvRole.weights, weights)
@@ -136,7 +139,7 @@ public enum DNNLConv {
                                     weights: UnsafePointer<Float>, diffSrc: UnsafeMutablePointer<Float>) {
         c.validate()
         DNNL.applyThreadSetting()
-        convPlans.plan(for: c).state.withLock { s in
+        convPlans.plan(for: ConvKey(c)).state.withLock { s in
             let part = s.backwardDataPart()
             part.bind(ConvRole.diffDst, diffDst)
             part.bind(ConvRole.weights, weights)
@@ -151,10 +154,10 @@ public enum DNNLConv {
                                        diffWeights: UnsafeMutablePointer<Float>,
                                        diffBias: UnsafeMutablePointer<Float>?) {
         c.validate()
-        precondition((diffBias != nil) == c.hasBias,
+        require((diffBias != nil) == c.hasBias,
                      "DNNLConv.backwardWeights: diffBias is \(diffBias == nil ? "nil" : "given") but hasBias is \(c.hasBias): \(c)")
         DNNL.applyThreadSetting()
-        convPlans.plan(for: c).state.withLock { s in
+        convPlans.plan(for: ConvKey(c)).state.withLock { s in
             let part = s.backwardWeightsPart()
             part.bind(ConvRole.src, src)
             part.bind(ConvRole.diffDst, diffDst)
@@ -164,13 +167,40 @@ public enum DNNLConv {
         }
     }
 
+    /// Both backward passes of one training step: `backwardData` and
+    /// `backwardWeights` in one call, converting `diffDst` to oneDNN's blocked
+    /// layout once for both (when their layouts agree), which saves one reorder
+    /// of the output gradient per step. Same results as the two separate calls.
+    public static func backward(_ c: Conv2DConfig, src: UnsafePointer<Float>, diffDst: UnsafePointer<Float>,
+                                weights: UnsafePointer<Float>, diffSrc: UnsafeMutablePointer<Float>,
+                                diffWeights: UnsafeMutablePointer<Float>, diffBias: UnsafeMutablePointer<Float>?) {
+        c.validate()
+        require((diffBias != nil) == c.hasBias,
+                     "DNNLConv.backward: diffBias is \(diffBias == nil ? "nil" : "given") but hasBias is \(c.hasBias): \(c)")
+        DNNL.applyThreadSetting()
+        convPlans.plan(for: ConvKey(c)).state.withLock { s in
+            let bd = s.backwardDataPart()
+            bd.bind(ConvRole.diffDst, diffDst)
+            bd.bind(ConvRole.weights, weights)
+            bd.bind(ConvRole.diffSrc, diffSrc)
+            bd.execute()
+            let bw = s.backwardWeightsPart()
+            bw.bind(ConvRole.src, src)
+            bw.bind(ConvRole.diffDst, diffDst)
+            bw.bind(ConvRole.diffWeights, diffWeights)
+            if let diffBias { bw.bind(ConvRole.diffBias, diffBias) }
+            if !bw.executeSharing(ConvRole.diffDst, from: bd, ConvRole.diffDst) { bw.execute() }
+        }
+    }
+
     /// The oneDNN implementations chosen for `c` (forward, backward-data,
     /// backward-weights), with the reorders that run around each, e.g.
-    /// "reorder -> jit:avx2 -> reorder". Builds the primitives if needed.
+    /// "reorder(jit:blk) -> reorder(jit:uni) -> jit:avx2 -> reorder(jit:blk)".
+    /// Builds the primitives if needed.
     public static func implementations(_ c: Conv2DConfig) -> (forward: String, backwardData: String, backwardWeights: String) {
         c.validate()
         DNNL.applyThreadSetting()
-        return convPlans.plan(for: c).state.withLock { s in
+        return convPlans.plan(for: ConvKey(c)).state.withLock { s in
             (s.forwardPart().implementations.joined(separator: " -> "),
              s.backwardDataPart().implementations.joined(separator: " -> "),
              s.backwardWeightsPart().implementations.joined(separator: " -> "))
@@ -179,6 +209,30 @@ public enum DNNLConv {
 
     /// Number of cached convolution configurations.
     public static var cachedConfigurations: Int { convPlans.count }
+
+    /// Which oneDNN convolution algorithm new primitives use (default `.direct`).
+    /// Process-wide; primitives already cached keep theirs (the algorithm is part of the cache key).
+    public static var algorithm: ConvAlgorithm {
+        get { ConvAlgorithm(rawValue: algorithmSetting.load(ordering: .relaxed)) ?? .direct }
+        set { algorithmSetting.store(newValue.rawValue, ordering: .relaxed) }
+    }
+    static let algorithmSetting = Atomic<Int>(ConvAlgorithm.direct.rawValue)
+}
+
+/// oneDNN's convolution algorithm choice.
+public enum ConvAlgorithm: Int, Hashable, Sendable {
+    /// Direct convolution (oneDNN's jit/gemm kernels); exact up to float rounding order.
+    case direct = 0
+    /// `dnnl_convolution_auto`: oneDNN may pick Winograd F(4x4, 3x3) where it has a
+    /// kernel for it (AVX-512 machines, 3x3 stride 1): much faster forward and
+    /// backward-data there, at some cost in accuracy (larger rounding error than direct).
+    case auto = 1
+}
+
+struct ConvKey: Hashable, Sendable {
+    let config: Conv2DConfig
+    let algorithm: ConvAlgorithm
+    init(_ c: Conv2DConfig) { config = c; algorithm = DNNLConv.algorithm }
 }
 
 // MARK: - Plans
@@ -188,13 +242,13 @@ enum ConvRole {
     static let diffSrc = 0, diffWeights = 1, diffBias = 2, diffDst = 3
 }
 
-let convPlans = PlanCache<Conv2DConfig, ConvPlan> { ConvPlan($0) }
+let convPlans = PlanCache<ConvKey, ConvPlan> { ConvPlan($0) }
 
 /// Everything cached for one configuration. Its state (primitives, buffers)
 /// is only touched under the mutex, which also serializes executions.
 final class ConvPlan: Sendable {
     let state: Mutex<ConvState>
-    init(_ c: Conv2DConfig) { state = Mutex(ConvState(c)) }
+    init(_ k: ConvKey) { state = Mutex(ConvState(k)) }
 }
 
 /// `@unchecked Sendable`: only ever reached through `ConvPlan.state`'s mutex
@@ -202,14 +256,16 @@ final class ConvPlan: Sendable {
 /// bound to memory objects inside the locked region).
 final class ConvState: @unchecked Sendable {
     let c: Conv2DConfig
+    private let alg: dnnl_alg_kind_t
     private var fwdPD: PrimitiveDesc?
     private var fwd: Part?
     private var bwdData: Part?
     private var bwdWeights: Part?
 
-    init(_ c: Conv2DConfig) { self.c = c }
-
-    private var alg: dnnl_alg_kind_t { dnnl_convolution_direct }
+    init(_ k: ConvKey) {
+        c = k.config
+        alg = k.algorithm == .auto ? dnnl_convolution_auto : dnnl_convolution_direct
+    }
 
     /// The forward_training pd: the forward primitive's, and the hint of both backward pds.
     private func forwardPD() -> PrimitiveDesc {

@@ -28,13 +28,14 @@ public enum DNNL {
     /// when a primitive is created, so the caches are cleared when the value
     /// changes. Without a call, OMP_NUM_THREADS (else the core count) applies.
     public static func setNumThreads(_ n: Int) {
-        precondition(n >= 1, "DNNL.setNumThreads: thread count must be >= 1, got \(n)")
+        require(n >= 1, "DNNL.setNumThreads: thread count must be >= 1, got \(n)")
         let old = requestedThreads.exchange(n, ordering: .sequentiallyConsistent)
         _ = weft_omp_set_num_threads(Int32(clamping: n))
         if old != n { clearCaches() }
     }
 
-    /// The thread count oneDNN would use for a primitive created on this thread now.
+    /// The thread count oneDNN would use for a primitive created on this thread
+    /// now (OpenMP's `omp_get_max_threads`); 0 without an OpenMP runtime.
     public static var maxThreads: Int {
         applyThreadSetting()
         return Int(weft_omp_get_max_threads())
@@ -44,6 +45,19 @@ public enum DNNL {
     public static var version: String {
         guard let v = dnnl_version() else { return "?" }
         return "\(v.pointee.major).\(v.pointee.minor).\(v.pointee.patch)"
+    }
+
+    /// oneDNN's CPU threading runtime: "OpenMP" (Debian's build), "TBB",
+    /// "threadpool" or "sequential". `setNumThreads` only has an effect with OpenMP.
+    public static var cpuRuntime: String {
+        guard let v = dnnl_version() else { return "?" }
+        switch v.pointee.cpu_runtime {
+        case UInt32(DNNL_RUNTIME_OMP): return "OpenMP"
+        case UInt32(DNNL_RUNTIME_TBB): return "TBB"
+        case UInt32(DNNL_RUNTIME_THREADPOOL): return "threadpool"
+        case UInt32(DNNL_RUNTIME_SEQ): return "sequential"
+        default: return "other (\(v.pointee.cpu_runtime))"
+        }
     }
 
     /// Major version of the oneDNN headers this module was compiled against.
@@ -89,6 +103,18 @@ final class DNNLRuntime: @unchecked Sendable {
 }
 
 // MARK: - Errors
+//
+// Invalid configurations and failed oneDNN calls are programmer errors: they
+// trap. `fatalError` is used rather than `precondition`/`preconditionFailure`
+// because those drop their message in optimized (-O) builds, and the message
+// (which shapes, which oneDNN call, which dnnl_status) is the point.
+
+/// Traps with `message` (in every build configuration) unless `condition` holds.
+@inline(__always)
+func require(_ condition: Bool, _ message: @autoclosure () -> String,
+             file: StaticString = #fileID, line: UInt = #line) {
+    if !condition { fatalError(message(), file: file, line: line) }
+}
 
 @inline(__always)
 func dnnlCheck(_ status: dnnl_status_t, _ function: StaticString,
@@ -99,7 +125,7 @@ func dnnlCheck(_ status: dnnl_status_t, _ function: StaticString,
 @inline(never)
 func dnnlFail(_ status: dnnl_status_t, _ function: StaticString, _ context: String) -> Never {
     let name = dnnl_status2str(status).map { String(cString: $0) } ?? "?"
-    preconditionFailure("oneDNN \(function) failed: dnnl_status \(status.rawValue) (\(name))"
+    fatalError("oneDNN \(function) failed: dnnl_status \(status.rawValue) (\(name))"
                         + (context.isEmpty ? "" : " — \(context)"))
 }
 
@@ -206,6 +232,17 @@ final class Part {
     private struct Step {
         let primitive: Primitive
         var args: [dnnl_exec_arg_t]
+        /// The role a reorder step converts; nil for the compute primitive.
+        var role: Int? = nil
+        /// True for a reorder after the primitive (blocked output → plain).
+        var isOutput = false
+    }
+    /// A role whose tensor the primitive uses in another (blocked) layout.
+    struct Blocked {
+        let memory: Memory
+        let buffer: AlignedBuffer
+        /// Owned by `pd`.
+        let md: UnsafeRawPointer
     }
     let pd: PrimitiveDesc
     /// User memory objects, by role index (see the plan that builds the part).
@@ -213,6 +250,8 @@ final class Part {
     private var steps: [Step] = []
     private var keep: [AnyObject] = []
     private var scratchpad: AlignedBuffer?
+    /// Blocked intermediate tensors, by role.
+    private(set) var blocked: [Int: Blocked] = [:]
     /// Implementations of every primitive in execution order (for diagnostics).
     private(set) var implementations: [String] = []
 
@@ -226,9 +265,44 @@ final class Part {
         user[role]!.setData(UnsafeMutableRawPointer(mutating: p))
     }
 
-    func execute() {
+    /// Tensor storages bound for this call: their blocked copies are reused and recorded.
+    private var bound: [Int: TensorStorage] = [:]
+
+    /// Binds a tensor's storage: where the primitive wants a blocked layout, an input whose
+    /// storage already holds that layout (made by an earlier op) skips its reorder, and the
+    /// blocked copy made here (input reorder or output) is kept with the storage for later ops.
+    func bind(_ role: Int, storage: TensorStorage) {
+        bind(role, UnsafeRawPointer(storage.data))
+        if blocked[role] != nil { bound[role] = storage }
+    }
+
+    /// Runs the reorders in, the primitive, the reorders out (skipping the
+    /// reorder of role `skip`, whose blocked buffer the caller has filled).
+    func execute(skippingReorderOf skip: Int? = nil) {
         let stream = DNNLRuntime.shared.stream
+        // Bound storages: reuse their blocked copies, or give each blocked tensor a fresh buffer
+        // that stays with the storage afterwards.
+        var reuse = Set<Int>()
+        var made: [(Int, TensorStorage)] = []
+        for (role, storage) in bound {
+            guard let b = blocked[role] else { continue }
+            let isInput = steps.contains { $0.role == role && !$0.isOutput }
+            if isInput, let alt = storage.alternate, weft_dnnl_md_equal(alt.descriptor, b.md) != 0 {
+                b.memory.setData(alt.buffer.data)
+                reuse.insert(role)
+            } else {
+                let fresh = TensorStorage(byteCount: Int(weft_dnnl_md_size(b.md)))
+                b.memory.setData(fresh.data)
+                made.append((role, fresh))
+            }
+        }
+        defer {
+            for (role, _) in bound { if let b = blocked[role] { b.memory.setData(b.buffer.pointer) } }
+            bound.removeAll(keepingCapacity: true)
+        }
         for i in steps.indices {
+            if let skip, steps[i].role == skip { continue }
+            if let r = steps[i].role, reuse.contains(r) { continue }
             let prim = steps[i].primitive.handle
             let status = steps[i].args.withUnsafeBufferPointer {
                 dnnl_primitive_execute(prim, stream, Int32($0.count), $0.baseAddress)
@@ -236,6 +310,21 @@ final class Part {
             dnnlCheck(status, "dnnl_primitive_execute", steps[i].primitive.pd.implementation)
         }
         dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait")
+        for (role, fresh) in made {
+            bound[role]!.alternate = AlternateLayout(descriptor: blocked[role]!.md, owner: pd, buffer: fresh)
+        }
+    }
+
+    /// Runs this part with the blocked input of `role` taken from `other`'s
+    /// blocked `otherRole` as its last execution left it (no reorder), when
+    /// both have the same layout. Returns false, having run nothing, otherwise.
+    func executeSharing(_ role: Int, from other: Part, _ otherRole: Int) -> Bool {
+        guard let mine = blocked[role], let theirs = other.blocked[otherRole],
+              weft_dnnl_md_equal(mine.md, theirs.md) != 0 else { return false }
+        mine.memory.setData(theirs.buffer.pointer)
+        defer { mine.memory.setData(mine.buffer.pointer) }
+        execute(skippingReorderOf: role)
+        return true
     }
 
     /// Collects the tensors of one primitive, then `finish` builds the steps.
@@ -249,7 +338,7 @@ final class Part {
 
         private func setUser(_ role: Int, _ m: Memory) {
             while part.user.count <= role { part.user.append(nil) }
-            precondition(part.user[role] == nil, "role \(role) bound twice")
+            require(part.user[role] == nil, "role \(role) bound twice")
             part.user[role] = m
         }
 
@@ -272,7 +361,7 @@ final class Part {
         /// the caller in `plain` layout; the primitive wants `query`'s md.
         func tensor(role: Int, arg: Int32, plain: MemoryDesc, query: dnnl_query_t, output: Bool) {
             guard let chosen = part.pd.md(query) else {
-                preconditionFailure("oneDNN primitive has no md for query \(query.rawValue)")
+                fatalError("oneDNN primitive has no md for query \(query.rawValue)")
             }
             let user = Memory(plain.pointer, data: nil)
             setUser(role, user)
@@ -282,13 +371,17 @@ final class Part {
             }
             let buffer = AlignedBuffer(bytes: Int(weft_dnnl_md_size(chosen)))
             let blocked = Memory(chosen, data: buffer.pointer)
-            part.keep.append(buffer)
-            part.keep.append(blocked)
+            part.blocked[role] = Blocked(memory: blocked, buffer: buffer, md: chosen)
             mainArgs.append(dnnl_exec_arg_t(arg: arg, memory: blocked.handle))
             if output {
-                after.append(reorder(from: chosen, to: plain.pointer, blocked, user))
+                var step = reorder(from: chosen, to: plain.pointer, blocked, user)
+                step.role = role
+                step.isOutput = true
+                after.append(step)
             } else {
-                before.append(reorder(from: plain.pointer, to: chosen, user, blocked))
+                var step = reorder(from: plain.pointer, to: chosen, user, blocked)
+                step.role = role
+                before.append(step)
             }
         }
 
@@ -322,7 +415,9 @@ final class Part {
                 }
             }
             part.steps = steps
-            part.implementations = steps.map { $0.primitive.pd.implementation }
+            part.implementations = steps.map {
+                $0.role == nil ? $0.primitive.pd.implementation : "reorder(\($0.primitive.pd.implementation))"
+            }
             return part
         }
     }

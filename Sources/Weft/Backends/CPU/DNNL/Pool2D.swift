@@ -54,19 +54,20 @@ public struct Pool2DConfig: Hashable, Sendable, CustomStringConvertible {
             + "stride [\(strideH), \(strideW)], pad [t \(padTop), l \(padLeft), b \(padBottom), r \(padRight)])"
     }
 
+    /// Checks the configuration; a trap (`fatalError`) names what is wrong.
     public func validate() {
-        let shapes = "input [N, C, H, W] = \(inputShape), kernel [\(kernelH), \(kernelW)]"
-        precondition(batch >= 1 && channels >= 1 && height >= 1 && width >= 1,
-                     "Pool2D: sizes must be positive: \(shapes)")
-        precondition(kernelH >= 1 && kernelW >= 1, "Pool2D: kernel must be at least 1x1: \(shapes)")
-        precondition(strideH >= 1 && strideW >= 1,
-                     "Pool2D: strides must be >= 1, got [\(strideH), \(strideW)]: \(shapes)")
-        precondition(padTop >= 0 && padLeft >= 0 && padBottom >= 0 && padRight >= 0,
-                     "Pool2D: padding must be >= 0: \(shapes)")
-        precondition(padTop < kernelH && padBottom < kernelH && padLeft < kernelW && padRight < kernelW,
-                     "Pool2D: padding [t \(padTop), l \(padLeft), b \(padBottom), r \(padRight)] must be smaller than the kernel: \(shapes)")
-        precondition(outHeight >= 1 && outWidth >= 1,
-                     "Pool2D: the kernel is larger than the padded input [\(height + padTop + padBottom), \(width + padLeft + padRight)]: \(shapes)")
+        func shapes() -> String { "input [N, C, H, W] = \(inputShape), kernel [\(kernelH), \(kernelW)]" }
+        require(batch >= 1 && channels >= 1 && height >= 1 && width >= 1,
+                     "Pool2D: sizes must be positive: \(shapes())")
+        require(kernelH >= 1 && kernelW >= 1, "Pool2D: kernel must be at least 1x1: \(shapes())")
+        require(strideH >= 1 && strideW >= 1,
+                     "Pool2D: strides must be >= 1, got [\(strideH), \(strideW)]: \(shapes())")
+        require(padTop >= 0 && padLeft >= 0 && padBottom >= 0 && padRight >= 0,
+                     "Pool2D: padding must be >= 0: \(shapes())")
+        require(padTop < kernelH && padBottom < kernelH && padLeft < kernelW && padRight < kernelW,
+                     "Pool2D: padding [t \(padTop), l \(padLeft), b \(padBottom), r \(padRight)] must be smaller than the kernel: \(shapes())")
+        require(outHeight >= 1 && outWidth >= 1,
+                     "Pool2D: the kernel is larger than the padded input [\(height + padTop + padBottom), \(width + padLeft + padRight)]: \(shapes())")
     }
 
     var alg: dnnl_alg_kind_t {
@@ -115,7 +116,7 @@ public enum DNNLPool {
     public static func backward(_ c: Pool2DConfig, diffDst: UnsafePointer<Float>, diffSrc: UnsafeMutablePointer<Float>,
                                 workspace: UnsafeRawPointer?) {
         c.validate()
-        precondition(c.kind != .max || workspace != nil,
+        require(c.kind != .max || workspace != nil,
                      "DNNLPool.backward: max pooling needs the workspace of a training forward: \(c)")
         DNNL.applyThreadSetting()
         poolPlans.plan(for: c).state.withLock { s in
@@ -229,9 +230,9 @@ final class PoolState: @unchecked Sendable {
                  query: dnnl_query_diff_src_md, output: true)
         if c.kind == .max {
             guard let ws = bpd.md(dnnl_query_workspace_md), weft_dnnl_md_size(ws) > 0 else {
-                preconditionFailure("oneDNN max pooling backward has no workspace: \(c)")
+                fatalError("oneDNN max pooling backward has no workspace: \(c)")
             }
-            precondition(weft_dnnl_md_equal(ws, hint.md(dnnl_query_workspace_md)!) != 0,
+            require(weft_dnnl_md_equal(ws, hint.md(dnnl_query_workspace_md)!) != 0,
                          "oneDNN pooling: backward workspace differs from the training forward's: \(c)")
             b.direct(role: PoolRole.workspace, arg: DNNL_ARG_WORKSPACE, md: ws)
         }
