@@ -22,7 +22,7 @@ let package = Package(
         .systemLibrary(name: "CWeftShims", path: "Sources/CWeftShims"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Weft", dependencies: ["CDNNL", "COpenBLAS", "CWeftShims"]),
-        .target(name: "WeftNN", dependencies: ["Weft"]),
+        .target(name: "WeftNN", dependencies: ["Weft", "WeftData"]),
         .target(name: "WeftData", dependencies: ["Weft", "CZlib"]),
         .executableTarget(name: "weft", dependencies: [
             "Weft", "WeftNN", "WeftData", "COpenBLAS", "CWeftShims",
