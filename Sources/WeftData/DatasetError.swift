@@ -76,7 +76,9 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
         case .corrupt(let file, let detail):
             return "\(file): corrupt: \(detail)"
         case .checksumMismatch(let file, let expected, let actual):
-            return "\(file): SHA-256 mismatch: expected \(expected), got \(actual); "
+            // The digest length tells the algorithm (MD5 for CIFAR's published sums).
+            let algorithm = expected.count == 32 ? "MD5" : "SHA-256"
+            return "\(file): \(algorithm) mismatch: expected \(expected), got \(actual); "
                 + "the file is damaged or not the official one"
         case .downloadFailed(let url, let detail):
             return "\(url): download failed: \(detail)"
