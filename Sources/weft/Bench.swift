@@ -9,9 +9,9 @@ import Glibc
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time ops and training steps (the counterparts of ../shared/bench/peers/torch_ops.py and torch_tasks.py).",
-        discussion: "Tasks: matmul, conv2d, overhead, mnist-mlp, mnist-cnn. Training tasks time whole steps (forward, loss, backward, update) on one synthetic batch of the task's shapes.")
+        discussion: "Tasks: matmul, conv2d, overhead, mnist-mlp, mnist-cnn, loader. Training tasks time whole steps (forward, loss, backward, update) on one synthetic batch of the task's shapes; loader times DataLoader throughput (MNIST from $WEFT_DATA_DIR, and augmented synthetic 32×32×3 images) with 0, 1 and 2 workers.")
 
-    @Argument(help: "matmul | conv2d | overhead | mnist-mlp | mnist-cnn") var task: String
+    @Argument(help: "matmul | conv2d | overhead | mnist-mlp | mnist-cnn | loader") var task: String
     @Option(help: "CPU threads (default: all cores).") var threads: Int?
     @Option(help: "Untimed warm-up steps.") var warmup: Int = 5
     @Option(help: "Timed steps (training tasks) or repetitions (ops).") var steps: Int?
@@ -29,7 +29,8 @@ struct Bench: ParsableCommand {
         case "conv2d": rec = benchConv(threads: t)
         case "overhead": rec = benchOverhead(threads: t)
         case "mnist-mlp", "mnist-cnn": rec = benchTask(threads: t)
-        default: throw ValidationError("unknown bench task '\(task)'; expected matmul, conv2d, overhead, mnist-mlp or mnist-cnn")
+        case "loader": rec = try benchLoader(threads: t)
+        default: throw ValidationError("unknown bench task '\(task)'; expected matmul, conv2d, overhead, mnist-mlp, mnist-cnn or loader")
         }
         rec.append(("peak_rss_mb", .double(rounded(peakRSSMegabytes(), 1))))
         if json { print(jsonLine(rec)) }

@@ -28,6 +28,15 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// Loss and metric sums over the batches of one epoch (or one evaluation).
+struct EpochTotals {
+    var lossSum = 0.0
+    var seen = 0
+    var metricSums: [Double]
+
+    init(metrics: Int) { metricSums = [Double](repeating: 0, count: metrics) }
+}
+
 extension Model {
     func checkedBuild(_ x: Tensor) throws {
         if builtInputShape == nil || builtInputShape! != Array(x.shape.dropFirst()) {
@@ -55,46 +64,62 @@ extension Model {
         for epoch in stride(from: 1, through: epochs, by: 1) {
             let order = shuffle ? shuffler.permutation(n) : Array(0..<n)
             var bar = ProgressBar(total: steps, epoch: epoch, epochs: epochs, verbosity: verbose)
-            var lossSum = 0.0, seen = 0
-            var metricSums = [Double](repeating: 0, count: metrics.count)
+            var totals = EpochTotals(metrics: metrics.count)
             for step in 0..<steps {
                 let lo = step * batchSize, hi = Swift.min(n, lo + batchSize)
                 let idx = Tensor(shape: [hi - lo], scalars: order[lo..<hi].map { Int64($0) })
                 let xb = x.indexSelect(axis: 0, indices: idx), yb = y.indexSelect(axis: 0, indices: idx)
-                var output: Tensor? = nil
-                for (_, p) in params { p.value = p.value.requiringGradient() }
-                let lossValue = withTrainingMode {
-                    let out = self(xb)
-                    output = out
-                    return loss(out, yb)
-                }
-                let grads = Weft.gradients(of: lossValue, wrt: params.map { $0.1.value })
-                for (_, p) in params { p.value = p.value.detached() }
-                optimizer.update(params.map(\.1), gradients: grads)
-                let b = hi - lo
-                lossSum += lossValue.item * Double(b)
-                seen += b
-                let out = output!.detached()
-                for (i, m) in metrics.enumerated() { metricSums[i] += m.batchTotal(out, yb) }
-                bar.update(step: step + 1, values: running(lossSum, metricSums, seen))
+                trainStep(x: xb, y: yb, params: params, optimizer: optimizer, loss: loss, totals: &totals)
+                bar.update(step: step + 1, values: running(totals))
             }
-            let seconds = bar.elapsed
-            var values = running(lossSum, metricSums, seen)
-            if let (vx, vy) = validationData {
-                let v = try evaluate(vx, vy, batchSize: batchSize)
-                values.append(("val_loss", v["loss"]!))
-                for m in metrics { values.append(("val_" + m.name, v[m.name]!)) }
-            }
-            // Keras orders the metrics alphabetically on the line.
-            values.sort { $0.0 < $1.0 }
-            bar.finish(values: values)
-            history.epochs.append(epoch)
-            history.epochSeconds.append(seconds)
-            for (k, v) in values { history.history[k, default: []].append(v) }
-            onEpochEnd?(epoch, Dictionary(values, uniquingKeysWith: { a, _ in a }))
+            try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd,
+                            validate: validationData.map { v in { try self.evaluate(v.0, v.1, batchSize: batchSize) } })
         }
         return history
     }
+
+    /// One training step on a batch: forward in training mode, loss, gradients, optimizer
+    /// update; the batch's loss and metric totals are added to `totals`.
+    func trainStep(x xb: Tensor, y yb: Tensor, params: [(String, Parameter)], optimizer: any Optimizer, loss: Loss,
+                   totals: inout EpochTotals) {
+        var output: Tensor? = nil
+        for (_, p) in params { p.value = p.value.requiringGradient() }
+        let lossValue = withTrainingMode {
+            let out = self(xb)
+            output = out
+            return loss(out, yb)
+        }
+        let grads = Weft.gradients(of: lossValue, wrt: params.map { $0.1.value })
+        for (_, p) in params { p.value = p.value.detached() }
+        optimizer.update(params.map(\.1), gradients: grads)
+        let b = xb.shape[0]
+        totals.lossSum += lossValue.item * Double(b)
+        totals.seen += b
+        let out = output!.detached()
+        for (i, m) in metrics.enumerated() { totals.metricSums[i] += m.batchTotal(out, yb) }
+    }
+
+    /// Ends an epoch: adds the validation values (when `validate` is given), prints the epoch
+    /// line, records the epoch in `history` and calls `onEpochEnd`.
+    func finishEpoch(_ epoch: Int, totals: EpochTotals, bar: ProgressBar, history: inout History,
+                     onEpochEnd: ((Int, [String: Double]) -> Void)?, validate: (() throws -> [String: Double])?) throws {
+        let seconds = bar.elapsed
+        var values = running(totals)
+        if let validate {
+            let v = try validate()
+            values.append(("val_loss", v["loss"]!))
+            for m in metrics { values.append(("val_" + m.name, v[m.name]!)) }
+        }
+        // Keras orders the metrics alphabetically on the line.
+        values.sort { $0.0 < $1.0 }
+        bar.finish(values: values)
+        history.epochs.append(epoch)
+        history.epochSeconds.append(seconds)
+        for (k, v) in values { history.history[k, default: []].append(v) }
+        onEpochEnd?(epoch, Dictionary(values, uniquingKeysWith: { a, _ in a }))
+    }
+
+    func running(_ totals: EpochTotals) -> [(String, Double)] { running(totals.lossSum, totals.metricSums, totals.seen) }
 
     func running(_ lossSum: Double, _ metricSums: [Double], _ seen: Int) -> [(String, Double)] {
         var out: [(String, Double)] = [("loss", lossSum / Double(Swift.max(seen, 1)))]
@@ -109,23 +134,34 @@ extension Model {
         guard n == (y.shape.first ?? -1) else { throw TrainingError.sampleCountMismatch(inputs: n, targets: y.shape.first ?? 0) }
         guard n > 0 else { throw TrainingError.emptyDataset }
         try checkedBuild(x)
-        var lossSum = 0.0
-        var sums = [Double](repeating: 0, count: metrics.count)
+        var totals = EpochTotals(metrics: metrics.count)
         withoutGradient {
             withTrainingMode(false) {
                 var lo = 0
                 while lo < n {
                     let hi = Swift.min(n, lo + batchSize)
-                    let xb = x.sliced(axis: 0, start: lo, end: hi), yb = y.sliced(axis: 0, start: lo, end: hi)
-                    let out = self(xb)
-                    lossSum += loss(out, yb).item * Double(hi - lo)
-                    for (i, m) in metrics.enumerated() { sums[i] += m.batchTotal(out, yb) }
+                    evaluateStep(x: x.sliced(axis: 0, start: lo, end: hi), y: y.sliced(axis: 0, start: lo, end: hi), loss: loss, totals: &totals)
                     lo = hi
                 }
             }
         }
-        var r: [String: Double] = ["loss": lossSum / Double(n)]
-        for (i, m) in metrics.enumerated() { r[m.name] = sums[i] / Double(n) }
+        return results(totals)
+    }
+
+    /// Adds one batch's loss and metric totals (call in inference mode without gradients).
+    func evaluateStep(x xb: Tensor, y yb: Tensor, loss: Loss, totals: inout EpochTotals) {
+        let out = self(xb)
+        let b = xb.shape[0]
+        totals.lossSum += loss(out, yb).item * Double(b)
+        totals.seen += b
+        for (i, m) in metrics.enumerated() { totals.metricSums[i] += m.batchTotal(out, yb) }
+    }
+
+    /// Mean loss and metrics over the samples seen: what `evaluate` returns.
+    func results(_ totals: EpochTotals) -> [String: Double] {
+        let n = Double(Swift.max(totals.seen, 1))
+        var r: [String: Double] = ["loss": totals.lossSum / n]
+        for (i, m) in metrics.enumerated() { r[m.name] = totals.metricSums[i] / n }
         return r
     }
 

@@ -1,0 +1,84 @@
+import Weft
+import WeftData
+
+/// A loader's batches do not have the one input and one target that `fit` and `evaluate` need.
+public struct BatchLayoutError: Error, CustomStringConvertible, Equatable {
+    public let inputs: Int
+    public let targets: Int
+
+    public var description: String {
+        "fit/evaluate on a DataLoader need batches with one input and one target; got \(inputs) input(s) and \(targets) target(s) "
+            + "(map the dataset to Sample(x, y))"
+    }
+}
+
+extension Model {
+    /// Trains for `epochs` passes over a ``DataLoader``'s batches (`batch.x`, `batch.y`), with
+    /// the same training step, progress output and history as `fit(_:_:)` on tensors.
+    ///
+    /// Each epoch is the loader's next epoch (its shuffle order, its augmentation draws), and
+    /// the loader's workers load the next batches while this thread trains on the current one.
+    /// A loader over `TensorDataset(x, y)` with `shuffle: true, seed: s` gives exactly the
+    /// batches, hence the history, of `fit(x, y, batchSize:, seed: s)` in a fresh loader.
+    @discardableResult
+    public func fit<D: Dataset>(_ loader: DataLoader<D>, epochs: Int = 1, validationData: (Tensor, Tensor)? = nil,
+                                verbose: Verbosity = .auto, onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
+        let validate: (() throws -> [String: Double])? = validationData.map { v in
+            { try self.evaluate(v.0, v.1, batchSize: loader.batchSize) }
+        }
+        return try fit(loader, epochs: epochs, validate: validate, verbose: verbose, onEpochEnd: onEpochEnd)
+    }
+
+    /// Trains on `loader`, evaluating on all of `validation` after every epoch.
+    @discardableResult
+    public func fit<D: Dataset, V: Dataset>(_ loader: DataLoader<D>, epochs: Int = 1, validation: DataLoader<V>,
+                                            verbose: Verbosity = .auto,
+                                            onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
+        try fit(loader, epochs: epochs, validate: { try self.evaluate(validation) }, verbose: verbose, onEpochEnd: onEpochEnd)
+    }
+
+    func fit<D: Dataset>(_ loader: DataLoader<D>, epochs: Int, validate: (() throws -> [String: Double])?,
+                         verbose: Verbosity, onEpochEnd: ((Int, [String: Double]) -> Void)?) throws -> History {
+        guard let optimizer, let loss else { throw TrainingError.notCompiled }
+        guard loader.count > 0 else { throw TrainingError.emptyDataset }
+        let steps = loader.count
+        var history = History()
+        var params: [(String, Parameter)]? = nil
+        for epoch in stride(from: 1, through: epochs, by: 1) {
+            var bar = ProgressBar(total: steps, epoch: epoch, epochs: epochs, verbosity: verbose)
+            var totals = EpochTotals(metrics: metrics.count)
+            var step = 0
+            for batch in loader {
+                let (x, y) = try Self.inputAndTarget(batch)
+                try checkedBuild(x)
+                if params == nil { params = namedParameters.filter { $0.1.trainable } }
+                trainStep(x: x, y: y, params: params!, optimizer: optimizer, loss: loss, totals: &totals)
+                step += 1
+                bar.update(step: step, values: running(totals))
+            }
+            try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd, validate: validate)
+        }
+        return history
+    }
+
+    /// Loss and metrics over one epoch of `loader`'s batches, in inference mode without gradient
+    /// recording (the loader's workers keep loading meanwhile).
+    public func evaluate<D: Dataset>(_ loader: DataLoader<D>) throws -> [String: Double] {
+        guard let loss else { throw TrainingError.notCompiled }
+        guard loader.count > 0 else { throw TrainingError.emptyDataset }
+        var totals = EpochTotals(metrics: metrics.count)
+        for batch in loader {
+            let (x, y) = try Self.inputAndTarget(batch)
+            try checkedBuild(x)
+            withoutGradient { withTrainingMode(false) { evaluateStep(x: x, y: y, loss: loss, totals: &totals) } }
+        }
+        return results(totals)
+    }
+
+    static func inputAndTarget(_ batch: Batch) throws -> (Tensor, Tensor) {
+        guard batch.inputs.count == 1, batch.targets.count == 1 else {
+            throw BatchLayoutError(inputs: batch.inputs.count, targets: batch.targets.count)
+        }
+        return (batch.inputs[0], batch.targets[0])
+    }
+}

@@ -1,0 +1,68 @@
+import Testing
+@testable import Weft
+@testable import WeftNN
+import WeftData
+
+/// `fit` and `evaluate` on a `DataLoader`.
+@Suite struct FitDataLoaderTests {
+    /// The loader gives fit(x, y, seed:)'s batches, so training on it gives the same history.
+    @Test func fitOnALoaderMatchesFitOnTensors() throws {
+        let d = FitTests.separable(64, seed: 2024)
+        let a = try FitTests.seededClassifier(7), b = try FitTests.seededClassifier(7)
+        a.compile(optimizer: Adam(learningRate: 0.05), loss: .softmaxCrossEntropy, metrics: [.accuracy])
+        b.compile(optimizer: Adam(learningRate: 0.05), loss: .softmaxCrossEntropy, metrics: [.accuracy])
+        let ha = try a.fit(d.x, d.y, batchSize: 12, epochs: 6, seed: 3, verbose: .silent)
+        let loader = DataLoader(TensorDataset(d.x, d.y), batchSize: 12, shuffle: true, seed: 3, workers: 2)
+        let hb = try b.fit(loader, epochs: 6, verbose: .silent)
+        #expect(hb.epochs == Array(1...6))
+        #expect(hb.epochSeconds.count == 6)
+        #expect(Set(hb.history.keys) == ["loss", "accuracy"])
+        #expect(hb["loss"]! == ha["loss"]!)
+        #expect(hb["accuracy"]! == ha["accuracy"]!)
+        #expect(loader.epoch == 6)
+        for (pa, pb) in zip(a.parameters, b.parameters) { #expect(pa.value.doubles == pb.value.doubles) }
+    }
+
+    @Test func fitOnAnAugmentingLoaderTrains() throws {
+        let d = FitTests.separable(96, seed: 99)
+        let m = try FitTests.seededClassifier(5)
+        m.compile(optimizer: Adam(learningRate: 0.05), loss: .softmaxCrossEntropy, metrics: [.accuracy])
+        // Drop-last, three workers; the mapped dataset runs its closure on the workers.
+        let jittered = TensorDataset(d.x, d.y).map { s in Sample(s.x * 1.0, s.y) }
+        let loader = DataLoader(jittered, batchSize: 16, shuffle: true, seed: 1, dropLast: true, workers: 3)
+        let h = try m.fit(loader, epochs: 12, validationData: (d.x, d.y), verbose: .silent)
+        let loss = try #require(h["loss"])
+        #expect(loss.count == 12)
+        #expect(h["val_loss"]?.count == 12 && h["val_accuracy"]?.count == 12)
+        #expect(loss.last! < 0.5 * loss.first!, "loss \(loss)")
+        #expect(h["val_accuracy"]!.last! >= 0.9, "\(h["val_accuracy"]!)")
+    }
+
+    @Test func evaluateOnALoaderMatchesEvaluateOnTensors() throws {
+        let d = FitTests.separable(50, seed: 7)
+        let m = try FitTests.seededClassifier(3)
+        m.compile(optimizer: SGD(learningRate: 0.1), loss: .softmaxCrossEntropy, metrics: [.accuracy])
+        let direct = try m.evaluate(d.x, d.y, batchSize: 8)
+        let viaLoader = try m.evaluate(DataLoader(TensorDataset(d.x, d.y), batchSize: 8, workers: 2))
+        #expect(Set(viaLoader.keys) == ["loss", "accuracy"])
+        #expect(abs(viaLoader["loss"]! - direct["loss"]!) < 1e-12)
+        #expect(viaLoader["accuracy"]! == direct["accuracy"]!)
+        // With a validation loader, fit records val_ values.
+        let h = try m.fit(DataLoader(TensorDataset(d.x, d.y), batchSize: 10, shuffle: true), epochs: 2,
+                          validation: DataLoader(TensorDataset(d.x, d.y), batchSize: 25, workers: 1), verbose: .silent)
+        #expect(Set(h.history.keys) == ["loss", "accuracy", "val_loss", "val_accuracy"])
+    }
+
+    @Test func badLoadersThrow() throws {
+        let d = FitTests.separable(8, seed: 1)
+        let m = try FitTests.seededClassifier(1)
+        #expect(throws: TrainingError.notCompiled) { try m.fit(DataLoader(TensorDataset(d.x, d.y)), verbose: .silent) }
+        m.compile(optimizer: SGD(learningRate: 0.1), loss: .softmaxCrossEntropy)
+        #expect(throws: BatchLayoutError(inputs: 1, targets: 0)) {
+            try m.fit(DataLoader(TensorDataset(inputs: [d.x]), batchSize: 4), verbose: .silent)
+        }
+        #expect(throws: TrainingError.emptyDataset) {
+            try m.fit(DataLoader(TensorDataset(d.x, d.y), batchSize: 16, dropLast: true), verbose: .silent)
+        }
+    }
+}
