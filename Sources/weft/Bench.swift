@@ -9,9 +9,9 @@ import Glibc
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time ops and training steps (the counterparts of ../shared/bench/peers/torch_ops.py and torch_tasks.py).",
-        discussion: "Tasks: matmul, conv2d, overhead, mnist-mlp, mnist-cnn, loader. Training tasks time whole steps (forward, loss, backward, update) on one synthetic batch of the task's shapes; loader times DataLoader throughput (MNIST from $WEFT_DATA_DIR, and augmented synthetic 32×32×3 images) with 0, 1 and 2 workers.")
+        discussion: "Tasks: matmul, conv2d, overhead, mnist-mlp, mnist-cnn, cifar10-cnn, cifar10-vgg, loader. Training tasks time whole steps (forward, loss, backward, update) on one synthetic batch of the task's shapes; loader times DataLoader throughput (MNIST from $WEFT_DATA_DIR, and augmented synthetic 32×32×3 images) with 0, 1 and 2 workers.")
 
-    @Argument(help: "matmul | conv2d | overhead | mnist-mlp | mnist-cnn | loader") var task: String
+    @Argument(help: "matmul | conv2d | overhead | mnist-mlp | mnist-cnn | cifar10-cnn | cifar10-vgg | loader") var task: String
     @Option(help: "CPU threads (default: all cores).") var threads: Int?
     @Option(help: "Untimed warm-up steps.") var warmup: Int = 5
     @Option(help: "Timed steps (training tasks) or repetitions (ops).") var steps: Int?
@@ -28,9 +28,9 @@ struct Bench: ParsableCommand {
         case "matmul": rec = benchMatmul(threads: t)
         case "conv2d": rec = benchConv(threads: t)
         case "overhead": rec = benchOverhead(threads: t)
-        case "mnist-mlp", "mnist-cnn": rec = benchTask(threads: t)
+        case "mnist-mlp", "mnist-cnn", "cifar10-cnn", "cifar10-vgg": rec = benchTask(threads: t)
         case "loader": rec = try benchLoader(threads: t)
-        default: throw ValidationError("unknown bench task '\(task)'; expected matmul, conv2d, overhead, mnist-mlp, mnist-cnn or loader")
+        default: throw ValidationError("unknown bench task '\(task)'; expected matmul, conv2d, overhead, mnist-mlp, mnist-cnn, cifar10-cnn, cifar10-vgg or loader")
         }
         rec.append(("peak_rss_mb", .double(rounded(peakRSSMegabytes(), 1))))
         if json { print(jsonLine(rec)) }
@@ -91,9 +91,15 @@ struct Bench: ParsableCommand {
 
     func benchTask(threads: Int) -> [(String, JSONValue)] {
         let isMLP = task == "mnist-mlp"
-        let b = batch ?? 128
-        let model = isMLP ? ClassicModels.mnistMLP() : ClassicModels.mnistCNN()
-        let x = isMLP ? Tensor.randomUniform([b, 784]) : Tensor.randomUniform([b, 1, 28, 28])
+        let (model, defaultBatch, sample): (Sequential, Int, Shape)
+        switch task {
+        case "mnist-mlp": (model, defaultBatch, sample) = (ClassicModels.mnistMLP(), 128, [784])
+        case "mnist-cnn": (model, defaultBatch, sample) = (ClassicModels.mnistCNN(), 128, [1, 28, 28])
+        case "cifar10-cnn": (model, defaultBatch, sample) = (ClassicModels.cifar10CNN(), 32, [3, 32, 32])
+        default: (model, defaultBatch, sample) = (ClassicModels.cifar10VGG(), 64, [3, 32, 32])
+        }
+        let b = batch ?? defaultBatch
+        let x = Tensor.randomUniform([b] + sample)
         let y = Tensor(shape: [b], scalars: (0..<b).map { _ in Int32(RandomGenerator.global.nextInt(below: 10)) })
         let optimizer = model.optimizer!, loss = model.loss!
         _ = try? model.build(inputShape: Array(x.shape.dropFirst()))
