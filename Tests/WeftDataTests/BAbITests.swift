@@ -9,7 +9,7 @@ private func loadRealBAbI(task: Int, tenK: Bool = false) throws -> BAbIData? {
         recordMissingTextData("bAbI")
         return nil
     }
-    return try BAbI.load(task: task, tenK: tenK, environment: environment)
+    return try BAbI.load(task: task, tenK: tenK, download: false, environment: environment)
 }
 
 @Suite("bAbI on the real data")

@@ -127,7 +127,7 @@ struct DigitsTests {
     func missing() throws {
         try withTemporaryDirectory { dir in
             let env = DatasetEnvironment(dataDirectory: dir + "/data", home: dir + "/home")
-            let error = #expect(throws: DatasetError.self) { _ = try Digits.load(environment: env) }
+            let error = #expect(throws: DatasetError.self) { _ = try Digits.load(download: false, environment: env) }
             guard case .missingFiles(let dataset, let files, let searched, let hint) = error else {
                 Issue.record("expected .missingFiles, got \(String(describing: error))"); return
             }
@@ -136,6 +136,7 @@ struct DigitsTests {
             #expect(searched == [dir + "/data/sklearn-digits", dir + "/home/.cache/weft/datasets/sklearn-digits"])
             #expect(hint.contains("from sklearn.datasets import load_digits"))
             #expect(hint.contains(dir + "/data/sklearn-digits/digits.csv"))
+            #expect(hint.contains("Downloading was disabled") && hint.contains(Digits.downloadURL))
         }
     }
 }

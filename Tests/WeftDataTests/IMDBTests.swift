@@ -204,7 +204,7 @@ struct IMDBLoaderTests {
             try FileManager.default.removeItem(atPath: directory + "/data/imdb/imdb_word_index.json")
             let environment = DatasetEnvironment(dataDirectory: directory + "/data", home: directory + "/home")
             do {
-                _ = try IMDB.load(environment: environment)
+                _ = try IMDB.load(download: false, environment: environment)
                 Issue.record("expected .missingFiles")
             } catch DatasetError.missingFiles(_, let files, let searched, let hint) {
                 #expect(files == ["imdb_word_index.json[.gz]"])

@@ -59,18 +59,34 @@ public enum BAbI {
     /// and `directory/` itself; otherwise in `$WEFT_DATA_DIR/babi/` and then
     /// `~/.cache/weft/datasets/babi/`, each in `tasks_1-20_v1-2/<set>/` and
     /// `<set>/`. `<set>` is `en` (1,000 training questions per task) or,
-    /// with `tenK`, `en-10k` (10,000). Nothing is downloaded.
+    /// with `tenK`, `en-10k` (10,000).
+    ///
+    /// When the files are in none of these places, `download` is true and no
+    /// `directory` was given, the official archive (``archiveURL``) is
+    /// downloaded with curl and its `en/` and `en-10k/` qa files are
+    /// extracted into `~/.cache/weft/datasets/babi/tasks_1-20_v1-2/`. No
+    /// trusted checksum of the archive is published, so every extracted file
+    /// is checked instead against ``officialSHA256``; if any differs, nothing
+    /// is written (`.checksumMismatch`). Each file is written atomically; the
+    /// archive itself is never kept. Nothing is ever downloaded into
+    /// `WEFT_DATA_DIR` or `directory`.
     ///
     /// - Parameters:
     ///   - task: 1...20.
     ///   - tenK: use the 10k training set (`en-10k`).
     ///   - directory: a directory that must hold the files.
+    ///   - download: whether the archive may be downloaded into the cache.
     ///   - environment: where `WEFT_DATA_DIR` and `HOME` come from.
+    ///   - source: where to download from instead, with the SHA-256 of the
+    ///     files to expect (a test hook: a `file://` mirror).
     /// - Throws: ``DatasetError``: `.missingFiles` naming the files, every
-    ///   directory searched and how to get them; `.corrupt` naming the file
+    ///   directory searched and how to get them (also when the download
+    ///   fails: no curl, no network); `.checksumMismatch` when an extracted
+    ///   file is not the expected one; `.corrupt` naming the file
     ///   and line of a malformed line (see ``parse(_:file:)``); `.ioError`.
     public static func load(
-        task: Int, tenK: Bool = false, directory: String? = nil, environment: DatasetEnvironment = .current
+        task: Int, tenK: Bool = false, directory: String? = nil, download: Bool = true,
+        environment: DatasetEnvironment = .current, source: BAbIDownloadSource? = nil
     ) throws -> BAbIData {
         precondition((1...20).contains(task), "BAbI.load: task must be 1...20, got \(task)")
         let files = fileNames(task: task)
@@ -84,15 +100,34 @@ public enum BAbI {
             }
         }
         let names = [files.train, files.test]
-        guard let folder = folders.first(where: { folder in names.allSatisfy { isRegularFile(joinPath(folder, $0)) } }) else {
+        func qualifies(_ folder: String) -> Bool { names.allSatisfy { isRegularFile(joinPath(folder, $0)) } }
+        var folder = folders.first(where: qualifies)
+        let source = source ?? .official
+        var reason = ""
+        if folder == nil, directory == nil, download {
+            if let cache = environment.cacheDirectory(for: directoryName) {
+                do {
+                    try downloadAndExtract(source, into: cache)
+                    let extracted = joinPath(cache, archiveDirectory + "/" + set)
+                    if qualifies(extracted) { folder = extracted }
+                } catch DatasetError.downloadFailed(let url, let detail) {
+                    reason = "Downloading \(url) failed (\(detail)). "
+                }
+            } else {
+                reason = "HOME is not set, so there is no cache directory to download into. "
+            }
+        } else if folder == nil, directory == nil {
+            reason = "Downloading was disabled. "
+        }
+        guard let folder else {
             var missing = names
             for folder in folders {
                 let lacking = names.filter { !isRegularFile(joinPath(folder, $0)) }
                 if lacking.count < missing.count { missing = lacking }
             }
             let target = directory ?? environment.cacheDirectory(for: directoryName) ?? "$WEFT_DATA_DIR/\(directoryName)"
-            var hint = directory != nil ? "Files are only looked for in the directory given. " : ""
-            hint += "Get \(archiveURL) and extract it in \(target) (it creates \(archiveDirectory)/en/ and \(archiveDirectory)/en-10k/)"
+            var hint = directory != nil ? "Files are only looked for in the directory given. " : reason
+            hint += "Get \(source.url) and extract it in \(target) (it creates \(archiveDirectory)/en/ and \(archiveDirectory)/en-10k/)"
             if directory == nil {
                 hint += ", or set WEFT_DATA_DIR to a directory that has a \(directoryName)/ subdirectory with them"
             }
@@ -103,6 +138,66 @@ public enum BAbI {
         let train = try parseFile(joinPath(folder, files.train))
         let test = try parseFile(joinPath(folder, files.test))
         return BAbIData(train: train, test: test)
+    }
+
+    /// Downloads the archive and extracts its verified qa files into `cache`
+    /// (see ``load(task:tenK:directory:download:environment:source:)``).
+    static func downloadAndExtract(_ source: BAbIDownloadSource, into cache: String) throws {
+        let archive = try downloadBytes(url: source.url, into: cache)
+        try extractArchive(archive, file: source.url, sha256: source.sha256, into: cache)
+    }
+
+    /// The paths, relative to `tasks_1-20_v1-2/`, of every qa file of `en/` and `en-10k/`.
+    public static let qaFilePaths: [String] = ["en", "en-10k"].flatMap { set in
+        (1...20).flatMap { task -> [String] in
+            let names = fileNames(task: task)
+            return [set + "/" + names.train, set + "/" + names.test]
+        }
+    }
+
+    /// Extracts the `en/` and `en-10k/` qa files of a `tasks_1-20_v1-2.tar.gz`
+    /// (or `.tar`) into `directory/tasks_1-20_v1-2/`.
+    ///
+    /// Every file is checked against `sha256` (keyed like ``officialSHA256``)
+    /// before anything is written; a file without an entry there is taken as
+    /// it is. Other members (`hn/`, `shuffled/`, ...) are ignored. Each file
+    /// is written atomically.
+    ///
+    /// - Returns: the paths written.
+    /// - Throws: `.checksumMismatch` (file `<archive>: tasks_1-20_v1-2/<path>`)
+    ///   when a file's SHA-256 differs, and then nothing is written;
+    ///   `.corrupt` when the archive is damaged or holds no qa file.
+    @discardableResult
+    public static func extractArchive(
+        _ archive: [UInt8], file: String, sha256: [String: String] = officialSHA256, into directory: String
+    ) throws -> [String] {
+        let tar = try gunzipIfNeeded(archive, file: file)
+        let wanted = Set(qaFilePaths)
+        var members: [(path: String, contents: ArraySlice<UInt8>)] = []
+        try Tar.forEachFile(in: tar, file: file) { path, contents in
+            let prefix = archiveDirectory + "/"
+            guard path.hasPrefix(prefix) else { return }
+            let relative = String(path.dropFirst(prefix.count))
+            guard wanted.contains(relative) else { return }
+            if let expected = sha256[relative] {
+                let actual = SHA256.hex(Array(contents))
+                guard actual == expected.lowercased() else {
+                    throw DatasetError.checksumMismatch(file: "\(file): \(path)", expected: expected.lowercased(), actual: actual)
+                }
+            }
+            members.append((relative, contents))
+        }
+        guard !members.isEmpty else {
+            throw DatasetError.corrupt(
+                file: file, detail: "the archive holds none of the \(archiveDirectory)/en/ and en-10k/ qa files")
+        }
+        var written: [String] = []
+        for (relative, contents) in members {
+            let path = joinPath(directory, archiveDirectory + "/" + relative)
+            try writeAtomically(Array(contents), to: path)
+            written.append(path)
+        }
+        return written
     }
 
     /// Reads and parses one bAbI file (see ``parse(_:file:)``).
@@ -139,6 +234,23 @@ public enum BAbI {
                 supportingFacts: parser.supportingFacts, words: parser.words)
         }
     }
+}
+
+/// Where ``BAbI/load(task:tenK:directory:download:environment:source:)``
+/// downloads the archive from, and the SHA-256 its qa files must have.
+public struct BAbIDownloadSource: Sendable, Equatable {
+    /// The `.tar.gz` archive.
+    public var url: String
+    /// SHA-256 of the qa files, keyed by their path below `tasks_1-20_v1-2/`.
+    public var sha256: [String: String]
+
+    public init(url: String, sha256: [String: String]) {
+        self.url = url
+        self.sha256 = sha256
+    }
+
+    /// The official archive and ``BAbI/officialSHA256``.
+    public static let official = BAbIDownloadSource(url: BAbI.archiveURL, sha256: BAbI.officialSHA256)
 }
 
 /// The state of one pass over a bAbI file.

@@ -24,27 +24,42 @@ public enum Digits {
     public static let classCount = 10
     /// The number of images in scikit-learn's file.
     public static let sampleCount = 1797
+    /// Where the file is downloaded from: scikit-learn's repository.
+    public static let downloadURL =
+        "https://raw.githubusercontent.com/scikit-learn/scikit-learn/main/sklearn/datasets/data/digits.csv.gz"
+    /// The official file and its SHA-256.
+    public static let officialSource = DownloadSource(
+        url: downloadURL, sha256: "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22")
 
     /// Loads the images and labels.
     ///
     /// Where the file is looked for: `directory` if given (and nothing else);
     /// otherwise `$WEFT_DATA_DIR/sklearn-digits/`, then
     /// `~/.cache/weft/datasets/sklearn-digits/`. The file is `digits.csv` or
-    /// `digits.csv.gz`. Nothing is downloaded: scikit-learn ships the file in
-    /// its package, and the error for a missing file says how to produce it.
+    /// `digits.csv.gz`. When it is in none of them, `download` is true and no
+    /// `directory` was given, `digits.csv.gz` is downloaded with curl from
+    /// scikit-learn's repository (``downloadURL``) into the cache directory,
+    /// checked against its SHA-256 before it appears there (written
+    /// atomically; never into `WEFT_DATA_DIR` or `directory`).
     ///
     /// - Parameters:
     ///   - normalized: divide the pixel values by 16 (into 0...1); when false
     ///     the values stay 0...16.
     /// - Returns: `images`, float32 `[N, 64]`, and `labels`, int32 `[N]`
     ///   (N = 1797 for scikit-learn's file).
-    /// - Throws: ``DatasetError``: `.missingFiles` when the file is absent;
+    ///   - download: whether the file may be downloaded into the cache.
+    ///   - source: where to download from instead, with its checksum (a
+    ///     test hook: a `file://` mirror).
+    /// - Throws: ``DatasetError``: `.missingFiles` when the file is absent
+    ///   and cannot be downloaded (no curl, no network, `download: false`);
+    ///   `.checksumMismatch` when the download is not the expected file;
     ///   `.corrupt` naming the file and the line for a malformed line (see
     ///   ``parse(_:file:)``).
     public static func load(
-        directory: String? = nil, normalized: Bool = true, environment: DatasetEnvironment = .current
+        directory: String? = nil, normalized: Bool = true, download: Bool = true,
+        environment: DatasetEnvironment = .current, source: DownloadSource? = nil
     ) throws -> (images: Tensor, labels: Tensor) {
-        let raw = try loadRaw(directory: directory, environment: environment)
+        let raw = try loadRaw(directory: directory, download: download, environment: environment, source: source)
         let count = raw.labels.count
         var x = Tensor(shape: [count, pixelCount], scalars: raw.pixels).cast(to: .float32)
         if normalized { x = x / Double(maxPixelValue) }
@@ -52,26 +67,49 @@ public enum Digits {
         return (x, y)
     }
 
-    /// Loads the raw values: `pixels` (`N × 64`, 0...16, row-major) and `labels` (0...9).
+    /// Loads the raw values: `pixels` (`N × 64`, 0...16, row-major) and
+    /// `labels` (0...9); where the file is found or downloaded as in ``load(directory:normalized:download:environment:source:)``.
     public static func loadRaw(
-        directory: String? = nil, environment: DatasetEnvironment = .current
+        directory: String? = nil, download: Bool = true, environment: DatasetEnvironment = .current,
+        source: DownloadSource? = nil
     ) throws -> (pixels: [UInt8], labels: [UInt8]) {
         let found = locateDataset(
             name: directoryName, files: [fileName], explicitDirectory: directory, environment: environment)
-        guard let root = found.directory, let path = resolveDatasetFile(fileName, in: root) else {
-            let target = directory ?? environment.dataDirectory.map { joinPath($0, directoryName) }
-                ?? environment.cacheDirectory(for: directoryName) ?? "$WEFT_DATA_DIR/\(directoryName)"
-            let hint = "The file comes with scikit-learn (sklearn/datasets/data/digits.csv.gz) and is not downloaded."
-                + " Copy it to \(target)/, or write it with: mkdir -p \(target) && python3 -c \"import numpy as np;"
-                + " from sklearn.datasets import load_digits; d = load_digits();"
-                + " np.savetxt('\(joinPath(target, fileName))', np.column_stack([d.data, d.target]), fmt='%d',"
-                + " delimiter=',')\""
-                + (directory == nil
-                    ? "; or set WEFT_DATA_DIR to a directory that has a \(directoryName)/ subdirectory with it." : ".")
-            throw DatasetError.missingFiles(
-                dataset: "sklearn digits", files: [fileName + "[.gz]"], searched: found.searched, hint: hint)
+        if let root = found.directory, let path = resolveDatasetFile(fileName, in: root) {
+            return try parse(gunzipIfNeeded(readFileBytes(path), file: path), file: path)
         }
-        return try parse(gunzipIfNeeded(readFileBytes(path), file: path), file: path)
+        let source = source ?? officialSource
+        var reason = ""
+        if directory != nil {
+            reason = "Files are only looked for in the directory given. "
+        } else if download {
+            if let cache = environment.cacheDirectory(for: directoryName) {
+                let path = joinPath(cache, fileName + ".gz")
+                do {
+                    try WeftData.download(source, to: path)
+                    return try parse(gunzipIfNeeded(readFileBytes(path), file: path), file: path)
+                } catch DatasetError.downloadFailed(let url, let detail) {
+                    reason = "Downloading \(url) failed (\(detail)). "
+                }
+            } else {
+                reason = "HOME is not set, so there is no cache directory to download into. "
+            }
+        } else {
+            reason = "Downloading was disabled. "
+        }
+        let target = directory ?? environment.dataDirectory.map { joinPath($0, directoryName) }
+            ?? environment.cacheDirectory(for: directoryName) ?? "$WEFT_DATA_DIR/\(directoryName)"
+        let hint = reason
+            + "The file comes with scikit-learn (sklearn/datasets/data/digits.csv.gz); get \(source.url)"
+            + " (\(source.checksumDescription)) and copy it to \(target)/, or write it with: mkdir -p \(target) &&"
+            + " python3 -c \"import numpy as np;"
+            + " from sklearn.datasets import load_digits; d = load_digits();"
+            + " np.savetxt('\(joinPath(target, fileName))', np.column_stack([d.data, d.target]), fmt='%d',"
+            + " delimiter=',')\""
+            + (directory == nil
+                ? "; or set WEFT_DATA_DIR to a directory that has a \(directoryName)/ subdirectory with it." : ".")
+        throw DatasetError.missingFiles(
+            dataset: "sklearn digits", files: [fileName + "[.gz]"], searched: found.searched, hint: hint)
     }
 
     /// Parses the (uncompressed) CSV text.

@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Loader for the IMDB sentiment reviews (Maas et al. 2011, "Large Movie
 /// Review Dataset") from the raw `aclImdb` folders, tokenised and numbered
 /// exactly as `keras.datasets.imdb` numbers words (the pipeline of the
@@ -55,7 +61,21 @@ public enum IMDB {
     /// nothing else); otherwise `$WEFT_DATA_DIR/imdb/`, then
     /// `~/.cache/weft/datasets/imdb/`. A directory qualifies when it holds
     /// `imdb_word_index.json` (plain or `.gz`) and the four folders
-    /// `aclImdb/{train,test}/{neg,pos}/`. Nothing is downloaded.
+    /// `aclImdb/{train,test}/{neg,pos}/`.
+    ///
+    /// When no directory qualifies, `download` is true and no `directory`
+    /// was given, what the cache directory lacks is downloaded into it with
+    /// curl: the word index (``wordIndexURL``, checked against Keras's MD5)
+    /// and/or the reviews archive (``reviewsURL``, 84 MB, checked against its
+    /// MD5 before anything is extracted). Only `aclImdb/README` and
+    /// `aclImdb/{train,test}/{neg,pos}/*.txt` are extracted (not `unsup/`,
+    /// the `.feat` or the `urls_*` files); they are written into a hidden
+    /// staging directory and renamed to `aclImdb/` when complete, so an
+    /// interrupted extraction never qualifies; the archive is then deleted.
+    /// A downloaded copy is the full dataset: 25,000 training and 25,000
+    /// test reviews (the copy shipped in `shared/datasets/imdb` is a subset
+    /// of 2,000 + 2,000). Nothing is ever downloaded into `WEFT_DATA_DIR` or
+    /// `directory`.
     ///
     /// - Parameters:
     ///   - directory: a directory that must hold the files.
@@ -63,19 +83,25 @@ public enum IMDB {
     ///     `num_words`; nil keeps every word. Must be at least 3.
     ///   - maxLen: the length every sequence is padded or truncated to (see
     ///     the type's documentation); nil keeps the sequences as they are.
+    ///   - download: whether missing files may be downloaded into the cache.
     ///   - environment: where `WEFT_DATA_DIR` and `HOME` come from.
+    ///   - source: where to download from instead of the official URLs, with
+    ///     the checksums to expect (a test hook: `file://` mirrors).
     /// - Throws: ``DatasetError``: `.missingFiles` naming what is missing,
-    ///   every directory searched and how to get the files; `.corrupt` for a
+    ///   every directory searched and how to get the files (also when the
+    ///   download fails: no curl, no network); `.checksumMismatch` when a
+    ///   download is not the expected file; `.corrupt` for a damaged archive or a
     ///   review that is not UTF-8, a review file name without a numeric id,
     ///   folders with different numbers of reviews, or a malformed word
     ///   index; `.ioError` when a file cannot be read.
     public static func load(
         directory: String? = nil, numWords: Int? = 30000, maxLen: Int? = 150,
-        environment: DatasetEnvironment = .current
+        download: Bool = true, environment: DatasetEnvironment = .current, source: IMDBDownloadSource? = nil
     ) throws -> IMDBData {
         if let numWords { precondition(numWords >= 3, "IMDB.load: numWords must be at least 3, got \(numWords)") }
         if let maxLen { precondition(maxLen >= 0, "IMDB.load: maxLen must be >= 0, got \(maxLen)") }
-        let root = try locate(explicitDirectory: directory, environment: environment)
+        let root = try locate(
+            explicitDirectory: directory, download: download, environment: environment, source: source ?? .official)
         guard let indexPath = resolveDatasetFile(wordIndexFileName, in: root) else {
             throw DatasetError.fileNotFound(joinPath(root, wordIndexFileName))
         }
@@ -87,8 +113,11 @@ public enum IMDB {
         return IMDBData(train: train, test: test, wordIndex: index.dictionary, numWords: numWords, maxLen: maxLen, encoder: encoder)
     }
 
-    /// The first qualifying directory, or `.missingFiles`.
-    private static func locate(explicitDirectory: String?, environment: DatasetEnvironment) throws -> String {
+    /// The first qualifying directory; else, when allowed, the cache
+    /// directory after downloading what it lacks; else `.missingFiles`.
+    private static func locate(
+        explicitDirectory: String?, download: Bool, environment: DatasetEnvironment, source: IMDBDownloadSource
+    ) throws -> String {
         let candidates = explicitDirectory.map { [$0] } ?? environment.searchDirectories(for: directoryName)
         var leastMissing: [String]?
         for candidate in candidates {
@@ -96,16 +125,87 @@ public enum IMDB {
             if missing.isEmpty { return candidate }
             if leastMissing == nil || missing.count < leastMissing!.count { leastMissing = missing }
         }
+        var hint = ""
+        if explicitDirectory != nil {
+            hint = "Files are only looked for in the directory given. "
+        } else if download {
+            if let cache = environment.cacheDirectory(for: directoryName) {
+                do {
+                    try downloadMissing(into: cache, source: source)
+                    if missingEntries(in: cache).isEmpty { return cache }
+                } catch DatasetError.downloadFailed(let url, let detail) {
+                    hint = "Downloading \(url) failed (\(detail)). "
+                }
+                leastMissing = missingEntries(in: cache)
+            } else {
+                hint = "HOME is not set, so there is no cache directory to download into. "
+            }
+        } else {
+            hint = "Downloading was disabled. "
+        }
         let missing = leastMissing ?? missingEntries(in: "")
-        var hint = explicitDirectory != nil ? "Files are only looked for in the directory given. " : ""
         let target = explicitDirectory ?? environment.cacheDirectory(for: directoryName) ?? "$WEFT_DATA_DIR/\(directoryName)"
-        hint += "Get \(reviewsURL) and extract it in \(target) (it creates aclImdb/), and put \(wordIndexURL)"
-            + " (plain or gzipped) next to aclImdb/"
+        hint += "Get \(source.reviews.url) (\(source.reviews.checksumDescription)) and extract it in \(target)"
+            + " (it creates aclImdb/), and put \(source.wordIndex.url) (\(source.wordIndex.checksumDescription);"
+            + " plain or gzipped) next to aclImdb/"
         if explicitDirectory == nil {
             hint += ", or set WEFT_DATA_DIR to a directory that has an \(directoryName)/ subdirectory with them"
         }
         hint += "."
         throw DatasetError.missingFiles(dataset: "IMDB", files: missing, searched: candidates, hint: hint)
+    }
+
+    /// Downloads into `cache` whichever of the word index and the reviews it lacks.
+    static func downloadMissing(into cache: String, source: IMDBDownloadSource) throws {
+        if resolveDatasetFile(wordIndexFileName, in: cache) == nil {
+            try WeftData.download(source.wordIndex, to: joinPath(cache, wordIndexFileName))
+        }
+        guard reviewDirectories.contains(where: { !isDirectory(joinPath(cache, $0)) }) else { return }
+        let archivePath = joinPath(cache, source.reviews.fileName)
+        if !fileMatches(source.reviews, at: archivePath) {
+            try WeftData.download(source.reviews, to: archivePath)
+        }
+        let archive = try readFileBytes(archivePath)
+        try extractReviews(archive, file: archivePath, into: cache)
+        unlink(archivePath)
+    }
+
+    /// Whether an archive member is extracted: `aclImdb/README` and
+    /// `aclImdb/{train,test}/{neg,pos}/*.txt`.
+    static func isReviewMember(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.first == "aclImdb" else { return false }
+        if parts.count == 2 { return parts[1] == "README" }
+        return parts.count == 4 && (parts[1] == "train" || parts[1] == "test")
+            && (parts[2] == "neg" || parts[2] == "pos") && parts[3].hasSuffix(".txt")
+    }
+
+    /// Extracts the reviews of an `aclImdb_v1.tar.gz` (or `.tar`) as
+    /// `directory/aclImdb/`, all at once (see the type's `load`).
+    ///
+    /// - Returns: the number of files extracted.
+    /// - Throws: `.corrupt` when the archive is damaged or one of the four
+    ///   review folders has no `.txt` file in it.
+    @discardableResult
+    public static func extractReviews(_ archive: [UInt8], file: String, into directory: String) throws -> Int {
+        let tar = try gunzipIfNeeded(archive, file: file, maxBytes: 4 << 30)
+        var members: [(path: String, contents: ArraySlice<UInt8>)] = []
+        var perFolder: [String: Int] = [:]
+        try Tar.forEachFile(in: tar, file: file) { path, contents in
+            guard isReviewMember(path) else { return }
+            members.append((String(path.dropFirst("aclImdb/".count)), contents))
+            perFolder[WeftData.directoryName(of: path), default: 0] += 1
+        }
+        let empty = reviewDirectories.filter { (perFolder[$0] ?? 0) == 0 }
+        guard empty.isEmpty else {
+            throw DatasetError.corrupt(
+                file: file,
+                detail: "the archive has no review (.txt) files in \(empty.map { $0 + "/" }.joined(separator: ", "))")
+        }
+        try installDirectoryAtomically(
+            members, directories: reviewDirectories.map { String($0.dropFirst("aclImdb/".count)) },
+            as: joinPath(directory, "aclImdb"))
+        return members.count
     }
 
     /// What `directory` lacks: the word index file and review folders (with a trailing slash).
@@ -177,6 +277,26 @@ public enum IMDB {
         }
         return IMDBSplit(sequences: sequences, labels: labels, maxLen: maxLen, files: files)
     }
+}
+
+/// Where ``IMDB/load(directory:numWords:maxLen:download:environment:source:)``
+/// downloads the reviews archive and the word index from.
+public struct IMDBDownloadSource: Sendable, Equatable {
+    /// The `aclImdb_v1.tar.gz` archive.
+    public var reviews: DownloadSource
+    /// `imdb_word_index.json`.
+    public var wordIndex: DownloadSource
+
+    public init(reviews: DownloadSource, wordIndex: DownloadSource) {
+        self.reviews = reviews
+        self.wordIndex = wordIndex
+    }
+
+    /// The official files: the Stanford archive with the MD5 torchtext lists,
+    /// and the Keras word index with Keras's `file_hash` (an MD5).
+    public static let official = IMDBDownloadSource(
+        reviews: DownloadSource(url: IMDB.reviewsURL, md5: "7c2ac02c03563afcf9b574c7e56c153a"),
+        wordIndex: DownloadSource(url: IMDB.wordIndexURL, md5: "bfafd718b763782e994055a2d397834f"))
 }
 
 /// Turns review text into Keras IMDB ids with a loaded word index.
