@@ -74,13 +74,13 @@ let curlPath = "/usr/bin/curl"
 
 /// Runs curl to fetch `url` into `output`; throws `.downloadFailed` with
 /// curl's own error message when it fails.
-private func runCurl(url: String, output: String) throws {
+func runCurl(url: String, output: String, maxSeconds: Int = 1800) throws {
     guard FileManager.default.isExecutableFile(atPath: curlPath) else {
         throw DatasetError.downloadFailed(url: url, detail: "\(curlPath) not found; install curl or fetch the file by hand")
     }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: curlPath)
-    process.arguments = ["-fsSL", "--max-time", "600", "-o", output, url]
+    process.arguments = ["-fsSL", "--max-time", String(maxSeconds), "-o", output, url]
     let errorPipe = Pipe()
     process.standardError = errorPipe
     process.standardOutput = FileHandle.nullDevice

@@ -78,37 +78,10 @@ func downloadBytes(url: String, into directory: String) throws -> [UInt8] {
     close(fd)
     let temporary = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     defer { unlink(temporary) }
-    try runCurlToFile(url: url, output: temporary)
+    try runCurl(url: url, output: temporary)
     return try readFileBytes(temporary)
 }
 
-/// Runs curl to fetch `url` into `output`; `.downloadFailed` with curl's message on failure.
-private func runCurlToFile(url: String, output: String) throws {
-    guard FileManager.default.isExecutableFile(atPath: curlPath) else {
-        throw DatasetError.downloadFailed(url: url, detail: "\(curlPath) not found; install curl or fetch the file by hand")
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: curlPath)
-    process.arguments = ["-fsSL", "--max-time", "1800", "-o", output, url]
-    let errorPipe = Pipe()
-    process.standardError = errorPipe
-    process.standardOutput = FileHandle.nullDevice
-    process.standardInput = FileHandle.nullDevice
-    do {
-        try process.run()
-    } catch {
-        throw DatasetError.downloadFailed(url: url, detail: "cannot run \(curlPath): \(error)")
-    }
-    let errorData = errorPipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-        let message = String(decoding: errorData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let how = process.terminationReason == .exit
-            ? "curl exited with status \(process.terminationStatus)"
-            : "curl was killed by signal \(process.terminationStatus)"
-        throw DatasetError.downloadFailed(url: url, detail: message.isEmpty ? how : "\(how): \(message)")
-    }
-}
 
 /// Creates the directory tree `destination` holding `files` (paths relative
 /// to it), all at once: the files are written into a hidden staging

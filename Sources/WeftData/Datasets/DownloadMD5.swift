@@ -32,7 +32,7 @@ public func downloadVerified(url: String, to path: String, md5: String) throws {
     var committed = false
     defer { if !committed { unlink(temporary) } }
 
-    try runCurlForMD5Download(url: url, output: temporary)
+    try runCurl(url: url, output: temporary)
     let bytes = try readFileBytes(temporary)
     let actual = MD5.hex(bytes)
     guard actual == md5.lowercased() else {
@@ -50,31 +50,3 @@ public func downloadVerified(url: String, to path: String, md5: String) throws {
     syncDirectory(directory)
 }
 
-/// Runs curl to fetch `url` into `output`; throws `.downloadFailed` with
-/// curl's own message when it fails.
-private func runCurlForMD5Download(url: String, output: String) throws {
-    guard FileManager.default.isExecutableFile(atPath: curlPath) else {
-        throw DatasetError.downloadFailed(url: url, detail: "\(curlPath) not found; install curl or fetch the file by hand")
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: curlPath)
-    process.arguments = ["-fsSL", "--max-time", "1800", "-o", output, url]
-    let errorPipe = Pipe()
-    process.standardError = errorPipe
-    process.standardOutput = FileHandle.nullDevice
-    process.standardInput = FileHandle.nullDevice
-    do {
-        try process.run()
-    } catch {
-        throw DatasetError.downloadFailed(url: url, detail: "cannot run \(curlPath): \(error)")
-    }
-    let errorData = errorPipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-        let message = String(decoding: errorData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let how = process.terminationReason == .exit
-            ? "curl exited with status \(process.terminationStatus)"
-            : "curl was killed by signal \(process.terminationStatus)"
-        throw DatasetError.downloadFailed(url: url, detail: message.isEmpty ? how : "\(how): \(message)")
-    }
-}
