@@ -44,23 +44,31 @@ public final class SGD: Optimizer {
     }
 }
 
-/// RMSprop (Keras 3: v ← ρv + (1−ρ)g²; w ← w − ηg/√(v + ε)).
+/// RMSprop (Keras 3: v ← ρv + (1−ρ)g²; w ← w − ηg/√(v + ε)). With `centered`, also
+/// a ← ρa + (1−ρ)g and the denominator is √(v − a² + ε); with `momentum` μ > 0,
+/// m ← μm + ηg/√(…) and w ← w − m.
 public final class RMSprop: Optimizer {
     public var learningRate: Double
     public let rho: Double
     public let epsilon: Double
+    public let momentum: Double
+    public let centered: Bool
     public private(set) var iterations = 0
     let slots = SlotStore()
 
-    public init(learningRate: Double = 0.001, rho: Double = 0.9, epsilon: Double = 1e-7) {
+    public init(learningRate: Double = 0.001, rho: Double = 0.9, epsilon: Double = 1e-7,
+                momentum: Double = 0, centered: Bool = false) {
         self.learningRate = learningRate
         self.rho = rho
         self.epsilon = epsilon
+        self.momentum = momentum
+        self.centered = centered
     }
 
     public func update(_ parameters: [Parameter], gradients: [Tensor]) {
         iterations += 1
         let lr = learningRate, rho = rho, eps = epsilon
+        if momentum != 0 || centered { return updateGeneral(parameters, gradients: gradients) }
         for (p, g) in zip(parameters, gradients) where p.trainable {
             var s = slots.get(p, count: 1)
             updateInPlace(p, g, &s, float: { n, w, g, s in
@@ -78,6 +86,39 @@ public final class RMSprop: Optimizer {
                     w[i] -= lr * g[i] / (v[i] + eps).squareRoot()
                 }
             })
+            slots.set(p, s)
+        }
+    }
+
+    /// The centered and/or momentum rule. Slots: velocity, then momentum (if μ > 0), then the
+    /// average gradient (if centered).
+    private func updateGeneral(_ parameters: [Parameter], gradients: [Tensor]) {
+        let lr = learningRate, rho = rho, eps = epsilon, mu = momentum, centered = centered
+        let count = 1 + (mu > 0 ? 1 : 0) + (centered ? 1 : 0)
+        func kernel<T: BinaryFloatingPoint>(_ n: Int, _ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>,
+                                            _ s: [UnsafeMutablePointer<T>]) {
+            let v = s[0], r = T(rho), e = T(eps), lrT = T(lr), muT = T(mu)
+            let m: UnsafeMutablePointer<T>? = mu > 0 ? s[1] : nil
+            let a: UnsafeMutablePointer<T>? = centered ? s[count - 1] : nil
+            for i in 0..<n {
+                v[i] = r * v[i] + (1 - r) * g[i] * g[i]
+                var denominator = v[i] + e
+                if let a {
+                    a[i] = r * a[i] + (1 - r) * g[i]
+                    denominator = v[i] - a[i] * a[i] + e
+                }
+                let increment = lrT * g[i] / denominator.squareRoot()
+                if let m {
+                    m[i] = muT * m[i] + increment
+                    w[i] -= m[i]
+                } else {
+                    w[i] -= increment
+                }
+            }
+        }
+        for (p, g) in zip(parameters, gradients) where p.trainable {
+            var s = slots.get(p, count: count)
+            updateInPlace(p, g, &s, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
             slots.set(p, s)
         }
     }
