@@ -22,42 +22,52 @@ extension Model {
     /// batches, hence the history, of `fit(x, y, batchSize:, seed: s)` in a fresh loader.
     @discardableResult
     public func fit<D: Dataset>(_ loader: DataLoader<D>, epochs: Int = 1, validationData: (Tensor, Tensor)? = nil,
-                                verbose: Verbosity = .auto, onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
+                                verbose: Verbosity = .auto, callbacks: [any Callback] = [],
+                                onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
         let validate: (() throws -> [String: Double])? = validationData.map { v in
             { try self.evaluate(v.0, v.1, batchSize: loader.batchSize) }
         }
-        return try fit(loader, epochs: epochs, validate: validate, verbose: verbose, onEpochEnd: onEpochEnd)
+        return try fit(loader, epochs: epochs, validate: validate, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
     }
 
     /// Trains on `loader`, evaluating on all of `validation` after every epoch.
     @discardableResult
     public func fit<D: Dataset, V: Dataset>(_ loader: DataLoader<D>, epochs: Int = 1, validation: DataLoader<V>,
-                                            verbose: Verbosity = .auto,
+                                            verbose: Verbosity = .auto, callbacks: [any Callback] = [],
                                             onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
-        try fit(loader, epochs: epochs, validate: { try self.evaluate(validation) }, verbose: verbose, onEpochEnd: onEpochEnd)
+        try fit(loader, epochs: epochs, validate: { try self.evaluate(validation) }, verbose: verbose, callbacks: callbacks,
+                onEpochEnd: onEpochEnd)
     }
 
     func fit<D: Dataset>(_ loader: DataLoader<D>, epochs: Int, validate: (() throws -> [String: Double])?,
-                         verbose: Verbosity, onEpochEnd: ((Int, [String: Double]) -> Void)?) throws -> History {
+                         verbose: Verbosity, callbacks: [any Callback],
+                         onEpochEnd: ((Int, [String: Double]) -> Void)?) throws -> History {
         guard let optimizer, let loss else { throw TrainingError.notCompiled }
         guard loader.count > 0 else { throw TrainingError.emptyDataset }
         let steps = loader.count
         var history = History()
         var params: [(String, Parameter)]? = nil
+        try beginTraining(callbacks)
         for epoch in stride(from: 1, through: epochs, by: 1) {
+            for c in callbacks { try c.onEpochBegin(epoch) }
             var bar = ProgressBar(total: steps, epoch: epoch, epochs: epochs, verbosity: verbose)
             var totals = EpochTotals(metrics: metrics.count)
             var step = 0
             for batch in loader {
+                for c in callbacks { try c.onBatchBegin(step) }
                 let (x, y) = try Self.inputAndTarget(batch)
                 try checkedBuild(x)
                 if params == nil { params = namedParameters.filter { $0.1.trainable } }
                 trainStep(x: x, y: y, params: params!, optimizer: optimizer, loss: loss, totals: &totals)
                 step += 1
                 bar.update(step: step, values: running(totals))
+                if try endBatch(step - 1, totals: totals, callbacks: callbacks) { break }
             }
-            try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd, validate: validate)
+            let logs = try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd, validate: validate)
+            for c in callbacks { try c.onEpochEnd(epoch, logs: logs) }
+            if stopTraining { break }
         }
+        for c in callbacks { try c.onTrainEnd() }
         return history
     }
 

@@ -51,7 +51,8 @@ extension Model {
     @discardableResult
     public func fit(_ x: Tensor, _ y: Tensor, batchSize: Int = 32, epochs: Int = 1,
                     validationData: (Tensor, Tensor)? = nil, shuffle: Bool = true, seed: UInt64 = 0,
-                    verbose: Verbosity = .auto, onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
+                    verbose: Verbosity = .auto, callbacks: [any Callback] = [],
+                    onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
         guard let optimizer, let loss else { throw TrainingError.notCompiled }
         let n = x.shape.first ?? 0
         guard n == (y.shape.first ?? -1) else { throw TrainingError.sampleCountMismatch(inputs: n, targets: y.shape.first ?? 0) }
@@ -61,21 +62,45 @@ extension Model {
         let steps = (n + batchSize - 1) / batchSize
         var history = History()
         let params = namedParameters.filter { $0.1.trainable }
+        try beginTraining(callbacks)
         for epoch in stride(from: 1, through: epochs, by: 1) {
+            for c in callbacks { try c.onEpochBegin(epoch) }
             let order = shuffle ? shuffler.permutation(n) : Array(0..<n)
             var bar = ProgressBar(total: steps, epoch: epoch, epochs: epochs, verbosity: verbose)
             var totals = EpochTotals(metrics: metrics.count)
             for step in 0..<steps {
+                for c in callbacks { try c.onBatchBegin(step) }
                 let lo = step * batchSize, hi = Swift.min(n, lo + batchSize)
                 let idx = Tensor(shape: [hi - lo], scalars: order[lo..<hi].map { Int64($0) })
                 let xb = x.indexSelect(axis: 0, indices: idx), yb = y.indexSelect(axis: 0, indices: idx)
                 trainStep(x: xb, y: yb, params: params, optimizer: optimizer, loss: loss, totals: &totals)
                 bar.update(step: step + 1, values: running(totals))
+                if try endBatch(step, totals: totals, callbacks: callbacks) { break }
             }
-            try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd,
-                            validate: validationData.map { v in { try self.evaluate(v.0, v.1, batchSize: batchSize) } })
+            let logs = try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd,
+                                       validate: validationData.map { v in { try self.evaluate(v.0, v.1, batchSize: batchSize) } })
+            for c in callbacks { try c.onEpochEnd(epoch, logs: logs) }
+            if stopTraining { break }
         }
+        for c in callbacks { try c.onTrainEnd() }
         return history
+    }
+
+    /// Resets `stopTraining`, hands the callbacks the model and calls their `onTrainBegin`.
+    func beginTraining(_ callbacks: [any Callback]) throws {
+        stopTraining = false
+        for c in callbacks { c.setModel(self) }
+        for c in callbacks { try c.onTrainBegin() }
+    }
+
+    /// Calls the callbacks' `onBatchEnd` with the running loss and metrics; true when a
+    /// callback asked to stop training (the epoch then ends after this batch, as in Keras).
+    func endBatch(_ step: Int, totals: EpochTotals, callbacks: [any Callback]) throws -> Bool {
+        if !callbacks.isEmpty {
+            let logs = Dictionary(running(totals), uniquingKeysWith: { a, _ in a })
+            for c in callbacks { try c.onBatchEnd(step, logs: logs) }
+        }
+        return stopTraining
     }
 
     /// One training step on a batch: forward in training mode, loss, gradients, optimizer
@@ -101,8 +126,10 @@ extension Model {
 
     /// Ends an epoch: adds the validation values (when `validate` is given), prints the epoch
     /// line, records the epoch in `history` and calls `onEpochEnd`.
+    /// Returns the epoch's values (the `logs` given to callbacks).
+    @discardableResult
     func finishEpoch(_ epoch: Int, totals: EpochTotals, bar: ProgressBar, history: inout History,
-                     onEpochEnd: ((Int, [String: Double]) -> Void)?, validate: (() throws -> [String: Double])?) throws {
+                     onEpochEnd: ((Int, [String: Double]) -> Void)?, validate: (() throws -> [String: Double])?) throws -> [String: Double] {
         let seconds = bar.elapsed
         var values = running(totals)
         if let validate {
@@ -116,7 +143,9 @@ extension Model {
         history.epochs.append(epoch)
         history.epochSeconds.append(seconds)
         for (k, v) in values { history.history[k, default: []].append(v) }
-        onEpochEnd?(epoch, Dictionary(values, uniquingKeysWith: { a, _ in a }))
+        let logs = Dictionary(values, uniquingKeysWith: { a, _ in a })
+        onEpochEnd?(epoch, logs)
+        return logs
     }
 
     func running(_ totals: EpochTotals) -> [(String, Double)] { running(totals.lossSum, totals.metricSums, totals.seen) }

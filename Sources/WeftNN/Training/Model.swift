@@ -9,6 +9,9 @@ open class Model: Layer {
     public internal(set) var loss: Loss?
     public internal(set) var metrics: [Metric] = []
     public var name: String = "sequential"
+    /// Set (by a ``Callback`` such as ``EarlyStopping``) to end `fit` after the current batch;
+    /// `fit` resets it when it starts (Keras's `model.stop_training`).
+    public var stopTraining = false
 
     public init() {}
 
