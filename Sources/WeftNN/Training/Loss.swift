@@ -1,6 +1,15 @@
 import Weft
 
-/// Loss functions by their Keras meaning. Each returns the mean over the batch.
+/// Loss functions by their Keras meaning. Each returns the mean over the batch
+/// (Keras's `"sum_over_batch_size"` reduction); `perSample` gives the unreduced [N] losses.
+///
+/// Conventions (Keras 3):
+/// - Probabilities are clipped to [1e-7, 1 − 1e-7] before a log (`Loss.epsilon`).
+/// - A sample's loss is the mean of its element losses over all non-batch axes (Keras takes the
+///   mean over the last axis; for equal-sized samples the batch mean is the same). Losses that
+///   reduce over the class axis (the cross-entropies, KL divergence, cosine similarity) sum or
+///   normalise along the last axis first.
+/// - With `sampleWeight` the loss is Σₙ wₙ·lₙ / N (not divided by Σ w).
 public enum Loss: Hashable, Sendable {
     /// Integer class labels against logits (Keras `SparseCategoricalCrossentropy(from_logits=True)`,
     /// PyTorch `cross_entropy`): softmax fused in, numerically stable.
@@ -11,6 +20,33 @@ public enum Loss: Hashable, Sendable {
     case meanAbsoluteError
     /// Binary labels against logits.
     case binaryCrossentropyFromLogits
+    /// One-hot (or probability) targets [N, C] against logits or probabilities [N, C]
+    /// (Keras `CategoricalCrossentropy`). Label smoothing: y ← y·(1 − s) + s/C.
+    /// Probabilities are first normalised to sum to 1 along the last axis, then clipped.
+    case categoricalCrossentropy(fromLogits: Bool = false, labelSmoothing: Double = 0)
+    /// Binary (or soft) targets against logits or probabilities (Keras `BinaryCrossentropy`).
+    /// Label smoothing: y ← y·(1 − s) + s/2.
+    case binaryCrossentropy(fromLogits: Bool = false, labelSmoothing: Double = 0)
+    /// 100·|y − p| / max(|y|, ε).
+    case meanAbsolutePercentageError
+    /// (log(max(p, ε) + 1) − log(max(y, ε) + 1))².
+    case meanSquaredLogarithmicError
+    /// ½e² for |e| ≤ δ, δ·|e| − ½δ² beyond (e = p − y).
+    case huber(delta: Double = 1)
+    /// log cosh(p − y), computed as x + softplus(−2x) − log 2.
+    case logCosh
+    /// Σ y·log(y / p) over the last axis, both clipped to [ε, 1].
+    case kullbackLeiblerDivergence
+    /// max(1 − y·p, 0); 0/1 targets are mapped to −1/1 first (when every target is 0 or 1).
+    case hinge
+    /// max(1 − y·p, 0)²; 0/1 targets are mapped to −1/1 as for `hinge`.
+    case squaredHinge
+    /// −cos(y, p) along the last axis (Keras sign convention: −1 when aligned),
+    /// each side L2-normalised with its squared norm floored at 1e-12.
+    case cosineSimilarity
+
+    /// Keras's `backend.epsilon()`.
+    public static let epsilon = 1e-7
 
     public func callAsFunction(_ prediction: Tensor, _ target: Tensor) -> Tensor {
         switch self {
@@ -30,8 +66,120 @@ public enum Loss: Hashable, Sendable {
             // max(x, 0) − x·z + log(1 + exp(−|x|))
             let z = target.cast(to: prediction.dtype).reshaped(to: prediction.shape)
             return (relu(prediction) - prediction * z + softplus(-abs(prediction)) ).mean()
+        default:
+            return perSample(prediction, target).mean()
         }
     }
+
+    /// Σₙ wₙ·lₙ / N (Keras `"sum_over_batch_size"` with `sample_weight`); `sampleWeight` has
+    /// N elements ([N] or [N, 1]). With `nil`, the plain mean.
+    public func callAsFunction(_ prediction: Tensor, _ target: Tensor, sampleWeight: Tensor?) -> Tensor {
+        guard let sampleWeight else { return self(prediction, target) }
+        let l = perSample(prediction, target)
+        let w = sampleWeight.cast(to: l.dtype).reshaped(to: l.shape)
+        return (l * w).sum() / Double(Swift.max(l.count, 1))
+    }
+
+    /// The loss of each sample, shape [N] (for a rank-1 prediction, one loss per element).
+    public func perSample(_ prediction: Tensor, _ target: Tensor) -> Tensor {
+        let eps = Loss.epsilon
+        switch self {
+        case .softmaxCrossEntropy:
+            let lsm = prediction.logSoftmax(axis: -1)
+            let idx = target.reshaped(to: [target.count, 1]).cast(to: .int64)
+            return -lsm.gathering(axis: 1, indices: idx).reshaped(to: [target.count])
+        case .sparseCategoricalCrossentropy:
+            let p = clamp(prediction, min: eps, max: 1 - eps)
+            let idx = target.reshaped(to: [target.count, 1]).cast(to: .int64)
+            return -log(p.gathering(axis: 1, indices: idx)).reshaped(to: [target.count])
+        case .categoricalCrossentropy(let fromLogits, let s):
+            var y = dense(target, like: prediction)
+            if s > 0 { y = y * (1 - s) + s / Double(prediction.shape.last ?? 1) }
+            let logP: Tensor
+            if fromLogits {
+                logP = prediction.logSoftmax(axis: -1)
+            } else {
+                let p = prediction / prediction.sum(alongAxis: -1, keepingDims: true)
+                logP = log(clamp(p, min: eps, max: 1 - eps))
+            }
+            return Loss.sampleMean(-(y * logP).sum(alongAxis: -1))
+        case .binaryCrossentropyFromLogits:
+            return Loss.binaryCrossentropy(fromLogits: true).perSample(prediction, target)
+        case .binaryCrossentropy(let fromLogits, let s):
+            var z = dense(target, like: prediction)
+            if s > 0 { z = z * (1 - s) + 0.5 * s }
+            if fromLogits {
+                return Loss.sampleMean(relu(prediction) - prediction * z + softplus(-abs(prediction)))
+            }
+            let p = clamp(prediction, min: eps, max: 1 - eps)
+            return Loss.sampleMean(-(z * log(p) + (1 - z) * log(1 - p)))
+        case .meanSquaredError:
+            let d = prediction - dense(target, like: prediction)
+            return Loss.sampleMean(d * d)
+        case .meanAbsoluteError:
+            return Loss.sampleMean(abs(prediction - dense(target, like: prediction)))
+        case .meanAbsolutePercentageError:
+            let y = dense(target, like: prediction)
+            return Loss.sampleMean(abs(y - prediction) / clamp(abs(y), min: eps) * 100)
+        case .meanSquaredLogarithmicError:
+            let y = dense(target, like: prediction)
+            let d = log(clamp(prediction, min: eps) + 1) - log(clamp(y, min: eps) + 1)
+            return Loss.sampleMean(d * d)
+        case .huber(let delta):
+            let a = abs(prediction - dense(target, like: prediction))
+            let q = clamp(a, max: delta)            // min(|e|, δ)
+            return Loss.sampleMean(0.5 * q * q + delta * (a - q))
+        case .logCosh:
+            let x = prediction - dense(target, like: prediction)
+            return Loss.sampleMean(x + softplus(-2 * x) - Foundation_log2)
+        case .kullbackLeiblerDivergence:
+            let y = clamp(dense(target, like: prediction), min: eps, max: 1)
+            let p = clamp(prediction, min: eps, max: 1)
+            return Loss.sampleMean((y * log(y / p)).sum(alongAxis: -1))
+        case .hinge, .squaredHinge:
+            let y = Loss.hingeLabels(dense(target, like: prediction))
+            let h = relu(1 - y * prediction)
+            return Loss.sampleMean(self == .hinge ? h : h * h)
+        case .cosineSimilarity:
+            let y = dense(target, like: prediction)
+            let yn = y * rsqrt(clamp((y * y).sum(alongAxis: -1, keepingDims: true), min: 1e-12))
+            let pn = prediction * rsqrt(clamp((prediction * prediction).sum(alongAxis: -1, keepingDims: true), min: 1e-12))
+            return Loss.sampleMean(-(yn * pn).sum(alongAxis: -1))
+        }
+    }
+
+    /// The target as a float tensor of the prediction's dtype and shape.
+    private func dense(_ target: Tensor, like prediction: Tensor) -> Tensor {
+        target.cast(to: prediction.dtype).reshaped(to: prediction.shape)
+    }
+
+    /// Mean over all non-batch axes: [N, …] → [N]; rank ≤ 1 is returned as is.
+    static func sampleMean(_ x: Tensor) -> Tensor {
+        x.rank <= 1 ? x : x.mean(alongAxes: Array(1..<x.rank))
+    }
+
+    /// Keras `convert_binary_labels_to_hinge`: 0/1 labels become −1/1 when all labels are 0 or 1.
+    static func hingeLabels(_ y: Tensor) -> Tensor {
+        let isBinary = y.detached().doubles.allSatisfy { $0 == 0 || $0 == 1 }
+        return isBinary ? y * 2 - 1 : y
+    }
+}
+
+private let Foundation_log2 = 0.6931471805599453
+
+/// Keras `class_weight` as sample weights: each sample gets the weight of its class, 1 for a class
+/// missing from `classWeights`. `target` holds integer labels ([N] or [N, 1]), one-hot rows
+/// [N, C] with C > 1 (the arg-max is the class), or a single 0/1 column (rounded).
+/// The result is a float64 tensor of shape [N].
+public func classSampleWeights(_ target: Tensor, classWeights: [Int: Double]) -> Tensor {
+    let n = target.shape.first ?? target.count
+    let classes: [Int]
+    if target.rank >= 2 && target.count / Swift.max(n, 1) > 1 {
+        classes = target.reshaped(to: [n, target.count / n]).argmax(alongAxis: 1).doubles.map { Int($0) }
+    } else {
+        classes = target.doubles.map { Int($0.rounded()) }
+    }
+    return Tensor(shape: [classes.count], scalars: classes.map { classWeights[$0] ?? 1 })
 }
 
 /// Metrics reported by `fit` and `evaluate`.
