@@ -51,7 +51,7 @@ extension Model {
         for epoch in stride(from: 1, through: epochs, by: 1) {
             for c in callbacks { try c.onEpochBegin(epoch) }
             var bar = ProgressBar(total: steps, epoch: epoch, epochs: epochs, verbosity: verbose)
-            var totals = EpochTotals(metrics: metrics.count)
+            var totals = startTotals()
             var step = 0
             for batch in loader {
                 for c in callbacks { try c.onBatchBegin(step) }
@@ -76,7 +76,7 @@ extension Model {
     public func evaluate<D: Dataset>(_ loader: DataLoader<D>) throws -> [String: Double] {
         guard let loss else { throw TrainingError.notCompiled }
         guard loader.count > 0 else { throw TrainingError.emptyDataset }
-        var totals = EpochTotals(metrics: metrics.count)
+        var totals = startTotals()
         for batch in loader {
             let (x, y) = try Self.inputAndTarget(batch)
             try checkedBuild(x)

@@ -17,6 +17,14 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case sampleCountMismatch(inputs: Int, targets: Int)
     case emptyDataset
     case shape(ShapeError)
+    /// `fit` was given both `validationSplit` and `validationData`.
+    case validationSplitWithValidationData
+    /// `validationSplit` is outside [0, 1), or leaves no training or no validation samples.
+    case invalidValidationSplit(Double, samples: Int)
+    /// `stepsPerEpoch` is not positive.
+    case invalidStepsPerEpoch(Int)
+    /// `initialEpoch` is negative.
+    case invalidInitialEpoch(Int)
 
     public var description: String {
         switch self {
@@ -24,6 +32,14 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .sampleCountMismatch(let x, let y): return "inputs have \(x) samples but targets have \(y)"
         case .emptyDataset: return "no samples to train or evaluate on"
         case .shape(let e): return e.description
+        case .validationSplitWithValidationData:
+            return "give either validationSplit or validationData to fit, not both"
+        case .invalidValidationSplit(let f, let n):
+            if !(f >= 0 && f < 1) { return "validationSplit must be in [0, 1); got \(f)" }
+            let t = Int(Double(n) * (1 - f))
+            return "validationSplit \(f) of \(n) samples leaves \(t) training and \(n - t) validation samples; both need at least one"
+        case .invalidStepsPerEpoch(let s): return "stepsPerEpoch must be positive; got \(s)"
+        case .invalidInitialEpoch(let e): return "initialEpoch must not be negative; got \(e)"
         }
     }
 }
@@ -48,32 +64,59 @@ extension Model {
     /// Trains for `epochs` passes over (x, y) in batches of `batchSize` (the last batch may be
     /// smaller), reshuffling every epoch when `shuffle` (seeded: the same `seed` gives the same
     /// order), reporting loss and metrics, and validation values when `validationData` is given.
+    ///
+    /// Keras options:
+    /// - `validationSplit`: the last fraction of the samples (taken before shuffling, as Keras)
+    ///   is held out as validation data; cannot be combined with `validationData`.
+    /// - `classWeight`: class → weight; each training batch's loss becomes Σ w·l / N with the
+    ///   weights of `classSampleWeights(_:classWeights:)` (the reported loss is the weighted one).
+    /// - `initialEpoch`: epochs are numbered `initialEpoch + 1 … epochs` (so `epochs − initialEpoch`
+    ///   epochs are trained), e.g. to resume a run.
+    /// - `stepsPerEpoch`: only the first `stepsPerEpoch` batches of each epoch's order are trained.
     @discardableResult
     public func fit(_ x: Tensor, _ y: Tensor, batchSize: Int = 32, epochs: Int = 1,
-                    validationData: (Tensor, Tensor)? = nil, shuffle: Bool = true, seed: UInt64 = 0,
+                    validationSplit: Double = 0, validationData: (Tensor, Tensor)? = nil,
+                    shuffle: Bool = true, seed: UInt64 = 0,
+                    classWeight: [Int: Double]? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
                     verbose: Verbosity = .auto, callbacks: [any Callback] = [],
                     onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
         guard let optimizer, let loss else { throw TrainingError.notCompiled }
-        let n = x.shape.first ?? 0
-        guard n == (y.shape.first ?? -1) else { throw TrainingError.sampleCountMismatch(inputs: n, targets: y.shape.first ?? 0) }
-        guard n > 0 else { throw TrainingError.emptyDataset }
+        let total = x.shape.first ?? 0
+        guard total == (y.shape.first ?? -1) else { throw TrainingError.sampleCountMismatch(inputs: total, targets: y.shape.first ?? 0) }
+        guard total > 0 else { throw TrainingError.emptyDataset }
+        if validationSplit != 0 && validationData != nil { throw TrainingError.validationSplitWithValidationData }
+        guard validationSplit >= 0 && validationSplit < 1 else { throw TrainingError.invalidValidationSplit(validationSplit, samples: total) }
+        if let s = stepsPerEpoch, s <= 0 { throw TrainingError.invalidStepsPerEpoch(s) }
+        guard initialEpoch >= 0 else { throw TrainingError.invalidInitialEpoch(initialEpoch) }
+        var x = x, y = y
+        var validationData = validationData
+        if validationSplit > 0 {
+            // Keras: split_at = int(n · (1 − validation_split)); the tail is the validation set.
+            let splitAt = Int(Double(total) * (1 - validationSplit))
+            guard splitAt > 0 && splitAt < total else { throw TrainingError.invalidValidationSplit(validationSplit, samples: total) }
+            validationData = (x.sliced(axis: 0, start: splitAt, end: total), y.sliced(axis: 0, start: splitAt, end: total))
+            x = x.sliced(axis: 0, start: 0, end: splitAt)
+            y = y.sliced(axis: 0, start: 0, end: splitAt)
+        }
+        let n = x.shape[0]
         try checkedBuild(x)
         let shuffler = RandomGenerator(seed: seed)
-        let steps = (n + batchSize - 1) / batchSize
+        let steps = Swift.min((n + batchSize - 1) / batchSize, stepsPerEpoch ?? Int.max)
         var history = History()
         let params = namedParameters.filter { $0.1.trainable }
         try beginTraining(callbacks)
-        for epoch in stride(from: 1, through: epochs, by: 1) {
+        for epoch in stride(from: initialEpoch + 1, through: epochs, by: 1) {
             for c in callbacks { try c.onEpochBegin(epoch) }
             let order = shuffle ? shuffler.permutation(n) : Array(0..<n)
             var bar = ProgressBar(total: steps, epoch: epoch, epochs: epochs, verbosity: verbose)
-            var totals = EpochTotals(metrics: metrics.count)
+            var totals = startTotals()
             for step in 0..<steps {
                 for c in callbacks { try c.onBatchBegin(step) }
                 let lo = step * batchSize, hi = Swift.min(n, lo + batchSize)
                 let idx = Tensor(shape: [hi - lo], scalars: order[lo..<hi].map { Int64($0) })
                 let xb = x.indexSelect(axis: 0, indices: idx), yb = y.indexSelect(axis: 0, indices: idx)
-                trainStep(x: xb, y: yb, params: params, optimizer: optimizer, loss: loss, totals: &totals)
+                let weights = classWeight.map { classSampleWeights(yb, classWeights: $0) }
+                trainStep(x: xb, y: yb, sampleWeight: weights, params: params, optimizer: optimizer, loss: loss, totals: &totals)
                 bar.update(step: step + 1, values: running(totals))
                 if try endBatch(step, totals: totals, callbacks: callbacks) { break }
             }
@@ -84,6 +127,12 @@ extension Model {
         }
         for c in callbacks { try c.onTrainEnd() }
         return history
+    }
+
+    /// Fresh totals for an epoch or an evaluation; resets the streaming metrics.
+    func startTotals() -> EpochTotals {
+        for m in streamingMetrics { m.reset() }
+        return EpochTotals(metrics: metrics.count)
     }
 
     /// Resets `stopTraining`, hands the callbacks the model and calls their `onTrainBegin`.
@@ -105,14 +154,14 @@ extension Model {
 
     /// One training step on a batch: forward in training mode, loss, gradients, optimizer
     /// update; the batch's loss and metric totals are added to `totals`.
-    func trainStep(x xb: Tensor, y yb: Tensor, params: [(String, Parameter)], optimizer: any Optimizer, loss: Loss,
-                   totals: inout EpochTotals) {
+    func trainStep(x xb: Tensor, y yb: Tensor, sampleWeight: Tensor? = nil, params: [(String, Parameter)],
+                   optimizer: any Optimizer, loss: Loss, totals: inout EpochTotals) {
         var output: Tensor? = nil
         for (_, p) in params { p.value = p.value.requiringGradient() }
         let lossValue = withTrainingMode {
             let out = self(xb)
             output = out
-            return loss(out, yb)
+            return loss(out, yb, sampleWeight: sampleWeight)
         }
         let grads = Weft.gradients(of: lossValue, wrt: params.map { $0.1.value })
         for (_, p) in params { p.value = p.value.detached() }
@@ -122,6 +171,7 @@ extension Model {
         totals.seen += b
         let out = output!.detached()
         for (i, m) in metrics.enumerated() { totals.metricSums[i] += m.batchTotal(out, yb) }
+        for m in streamingMetrics { m.update(out, yb) }
     }
 
     /// Ends an epoch: adds the validation values (when `validate` is given), prints the epoch
@@ -136,6 +186,7 @@ extension Model {
             let v = try validate()
             values.append(("val_loss", v["loss"]!))
             for m in metrics { values.append(("val_" + m.name, v[m.name]!)) }
+            for m in streamingMetrics { values.append(("val_" + m.name, v[m.name]!)) }
         }
         // Keras orders the metrics alphabetically on the line.
         values.sort { $0.0 < $1.0 }
@@ -153,6 +204,7 @@ extension Model {
     func running(_ lossSum: Double, _ metricSums: [Double], _ seen: Int) -> [(String, Double)] {
         var out: [(String, Double)] = [("loss", lossSum / Double(Swift.max(seen, 1)))]
         for (i, m) in metrics.enumerated() { out.append((m.name, metricSums[i] / Double(Swift.max(seen, 1)))) }
+        for m in streamingMetrics { out.append((m.name, m.result())) }
         return out
     }
 
@@ -163,7 +215,7 @@ extension Model {
         guard n == (y.shape.first ?? -1) else { throw TrainingError.sampleCountMismatch(inputs: n, targets: y.shape.first ?? 0) }
         guard n > 0 else { throw TrainingError.emptyDataset }
         try checkedBuild(x)
-        var totals = EpochTotals(metrics: metrics.count)
+        var totals = startTotals()
         withoutGradient {
             withTrainingMode(false) {
                 var lo = 0
@@ -184,6 +236,7 @@ extension Model {
         totals.lossSum += loss(out, yb).item * Double(b)
         totals.seen += b
         for (i, m) in metrics.enumerated() { totals.metricSums[i] += m.batchTotal(out, yb) }
+        for m in streamingMetrics { m.update(out.detached(), yb) }
     }
 
     /// Mean loss and metrics over the samples seen: what `evaluate` returns.
@@ -191,6 +244,7 @@ extension Model {
         let n = Double(Swift.max(totals.seen, 1))
         var r: [String: Double] = ["loss": totals.lossSum / n]
         for (i, m) in metrics.enumerated() { r[m.name] = totals.metricSums[i] / n }
+        for m in streamingMetrics { r[m.name] = m.result() }
         return r
     }
 

@@ -8,6 +8,10 @@ open class Model: Layer {
     public internal(set) var optimizer: (any Optimizer)?
     public internal(set) var loss: Loss?
     public internal(set) var metrics: [Metric] = []
+    /// Stateful metrics (``StreamingMetric``) reported by `fit` and `evaluate` under their
+    /// `name` (`"val_" + name` for validation): reset at the start of every epoch and of every
+    /// evaluation, updated with (output, target) after every batch.
+    public internal(set) var streamingMetrics: [any StreamingMetric] = []
     public var name: String = "sequential"
     /// Set (by a ``Callback`` such as ``EarlyStopping``) to end `fit` after the current batch;
     /// `fit` resets it when it starts (Keras's `model.stop_training`).
@@ -39,10 +43,13 @@ open class Model: Layer {
     /// Rows for `summary()`: each layer with its per-sample output shape.
     open var summaryRows: [(layer: any Layer, name: String, outputShape: Shape)]? { nil }
 
-    /// Sets the optimizer, the loss and the metrics for `fit` and `evaluate`.
-    public func compile(optimizer: any Optimizer, loss: Loss, metrics: [Metric] = []) {
+    /// Sets the optimizer, the loss and the metrics for `fit` and `evaluate`. `streamingMetrics`
+    /// are stateful metric objects (Keras `keras.metrics.Metric`), reported after `metrics`.
+    public func compile(optimizer: any Optimizer, loss: Loss, metrics: [Metric] = [],
+                        streamingMetrics: [any StreamingMetric] = []) {
         self.optimizer = optimizer
         self.loss = loss
         self.metrics = metrics
+        self.streamingMetrics = streamingMetrics
     }
 }

@@ -2,7 +2,7 @@ import Weft
 
 /// A metric whose state accumulates over batches (Keras's `keras.metrics.Metric`):
 /// `update` once per batch, `result()` for the value so far, `reset()` to start over.
-/// Not yet wired into `fit`/`evaluate` (those use `Metric.batchTotal`); drive it by hand.
+/// Give them to `compile(optimizer:loss:metrics:streamingMetrics:)` for `fit`/`evaluate`, or drive by hand.
 public protocol StreamingMetric: AnyObject {
     var name: String { get }
     /// Adds a batch. `sampleWeight` ([N] or [N, 1]) weighs each sample; nil means weight 1.
