@@ -13,12 +13,20 @@ public final class Conv2D: Layer {
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
+    /// Penalties added to the training loss (see `regularizationLoss()`).
+    public var kernelRegularizer: Regularizer?
+    public var biasRegularizer: Regularizer?
+    /// Projections applied after each optimizer update (see `applyConstraints()`).
+    public var kernelConstraint: Constraint?
+    public var biasConstraint: Constraint?
     public var weight: Parameter?
     public var bias: Parameter?
 
     public init(_ filters: Int, kernel: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
                 dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: Activation = .linear, useBias: Bool = true,
-                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros) {
+                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+                kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil) {
         precondition(filters > 0 && kernel.0 > 0 && kernel.1 > 0, "Conv2D: filters and kernel must be positive")
         self.filters = filters
         self.kernelSize = kernel
@@ -30,6 +38,10 @@ public final class Conv2D: Layer {
         self.useBias = useBias
         self.kernelInitializer = kernelInitializer
         self.biasInitializer = biasInitializer
+        self.kernelRegularizer = kernelRegularizer
+        self.biasRegularizer = biasRegularizer
+        self.kernelConstraint = kernelConstraint
+        self.biasConstraint = biasConstraint
     }
 
     public convenience init(_ filters: Int, kernel: Int, strides: Int = 1, padding: Padding = .valid,

@@ -8,17 +8,29 @@ public final class Dense: Layer {
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
+    /// Penalties added to the training loss (see `regularizationLoss()`).
+    public var kernelRegularizer: Regularizer?
+    public var biasRegularizer: Regularizer?
+    /// Projections applied after each optimizer update (see `applyConstraints()`).
+    public var kernelConstraint: Constraint?
+    public var biasConstraint: Constraint?
     public var weight: Parameter?
     public var bias: Parameter?
 
     public init(_ units: Int, activation: Activation = .linear, useBias: Bool = true,
-                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros) {
+                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+                kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil) {
         precondition(units > 0, "Dense: units must be positive, got \(units)")
         self.units = units
         self.activation = activation
         self.useBias = useBias
         self.kernelInitializer = kernelInitializer
         self.biasInitializer = biasInitializer
+        self.kernelRegularizer = kernelRegularizer
+        self.biasRegularizer = biasRegularizer
+        self.kernelConstraint = kernelConstraint
+        self.biasConstraint = biasConstraint
     }
 
     public func build(inputShape: Shape) throws -> Shape {

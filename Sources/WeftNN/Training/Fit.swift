@@ -161,11 +161,15 @@ extension Model {
         let lossValue = withTrainingMode {
             let out = self(xb)
             output = out
-            return loss(out, yb, sampleWeight: sampleWeight)
+            let l = loss(out, yb, sampleWeight: sampleWeight)
+            // Kernel/bias regularisers add their penalties to the loss (and to the reported loss, as Keras).
+            if let penalty = self.regularizationLoss() { return l + penalty.cast(to: l.dtype) }
+            return l
         }
         let grads = Weft.gradients(of: lossValue, wrt: params.map { $0.1.value })
         for (_, p) in params { p.value = p.value.detached() }
         optimizer.update(params.map(\.1), gradients: grads)
+        applyConstraints()   // Keras applies constraints right after each update
         let b = xb.shape[0]
         totals.lossSum += lossValue.item * Double(b)
         totals.seen += b
