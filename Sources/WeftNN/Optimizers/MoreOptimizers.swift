@@ -40,14 +40,16 @@ func applyWeightDecay(_ parameters: [Parameter], learningRate: Double, weightDec
 }
 
 /// Adam's step (Keras 3): m ← m + (g − m)(1−β₁); v ← v + (g² − v)(1−β₂); w ← w − α·m/(√v + ε).
-private func adamKernel<T: BinaryFloatingPoint>(_ n: Int, _ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>,
+func adamKernel<T: BinaryFloatingPoint>(_ n: Int, _ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>,
                                                 _ s: [UnsafeMutablePointer<T>], alpha: Double, beta1: Double,
                                                 beta2: Double, epsilon: Double) {
     let m = s[0], v = s[1], a = T(alpha), c1 = T(1 - beta1), c2 = T(1 - beta2), e = T(epsilon)
-    for i in 0..<n {
-        m[i] += (g[i] - m[i]) * c1
-        v[i] += (g[i] * g[i] - v[i]) * c2
-        w[i] -= a * m[i] / (v[i].squareRoot() + e)
+    parallelChunks(n) { range in
+        for i in range {
+            m[i] += (g[i] - m[i]) * c1
+            v[i] += (g[i] * g[i] - v[i]) * c2
+            w[i] -= a * m[i] / (v[i].squareRoot() + e)
+        }
     }
 }
 
@@ -77,13 +79,9 @@ public final class AdamW: Optimizer {
         let t = Double(iterations)
         let alpha = learningRate * (1 - Glibc.pow(beta2, t)).squareRoot() / (1 - Glibc.pow(beta1, t))
         let b1 = beta1, b2 = beta2, eps = epsilon
-        for (p, g) in zip(parameters, gradients) where p.trainable {
-            var s = slots.get(p, count: 2)
-            updateInPlace(p, g, &s,
+        slots.update(parameters, gradients, slots: 2,
                           float: { adamKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) },
                           double: { adamKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) })
-            slots.set(p, s)
-        }
     }
 }
 
@@ -153,11 +151,7 @@ public final class Adamax: Optimizer {
                 w[i] -= lrT * m[i] / (corr * (u[i] + e))
             }
         }
-        for (p, g) in zip(parameters, gradients) where p.trainable {
-            var s = slots.get(p, count: 2)
-            updateInPlace(p, g, &s, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
-            slots.set(p, s)
-        }
+        slots.update(parameters, gradients, slots: 2, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
     }
 }
 
@@ -203,11 +197,7 @@ public final class Nadam: Optimizer {
                 w[i] -= mHat * lrT / (vHat.squareRoot() + e)
             }
         }
-        for (p, g) in zip(parameters, gradients) where p.trainable {
-            var s = slots.get(p, count: 2)
-            updateInPlace(p, g, &s, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
-            slots.set(p, s)
-        }
+        slots.update(parameters, gradients, slots: 2, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
     }
 }
 
@@ -237,11 +227,7 @@ public final class Lion: Optimizer {
                 m[i] = m[i] * b2T + g[i] * (1 - b2T)
             }
         }
-        for (p, g) in zip(parameters, gradients) where p.trainable {
-            var s = slots.get(p, count: 1)
-            updateInPlace(p, g, &s, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
-            slots.set(p, s)
-        }
+        slots.update(parameters, gradients, slots: 1, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
     }
 }
 

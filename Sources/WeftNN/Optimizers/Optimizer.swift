@@ -29,6 +29,18 @@ final class SlotStore {
         return s
     }
     func set(_ p: Parameter, _ s: [Tensor]) { slots[ObjectIdentifier(p)] = s }
+
+    /// One optimizer step over every trainable parameter: fetches its `count` slots (none when
+    /// 0), runs the in-place kernel for the parameter's dtype, and keeps the slots.
+    func update(_ parameters: [Parameter], _ gradients: [Tensor], slots count: Int,
+                float: (Int, UnsafeMutablePointer<Float>, UnsafePointer<Float>, [UnsafeMutablePointer<Float>]) -> Void,
+                double: (Int, UnsafeMutablePointer<Double>, UnsafePointer<Double>, [UnsafeMutablePointer<Double>]) -> Void) {
+        for (p, g) in zip(parameters, gradients) where p.trainable {
+            var s = count == 0 ? [] : get(p, count: count)
+            updateInPlace(p, g, &s, float: float, double: double)
+            if count > 0 { set(p, s) }
+        }
+    }
     /// State by parameter name, for inspection and checkpoints.
     func named(_ params: [(String, Parameter)]) -> [String: [Tensor]] {
         var out: [String: [Tensor]] = [:]

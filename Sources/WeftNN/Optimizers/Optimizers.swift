@@ -21,26 +21,18 @@ public final class SGD: Optimizer {
     public func update(_ parameters: [Parameter], gradients: [Tensor]) {
         iterations += 1
         let lr = learningRate, mu = momentum, nest = nesterov
-        for (p, g) in zip(parameters, gradients) where p.trainable {
-            var s = mu == 0 ? [] : slots.get(p, count: 1)
-            updateInPlace(p, g, &s, float: { n, w, g, s in
-                let lrf = Float(lr), muf = Float(mu)
-                if s.isEmpty { for i in 0..<n { w[i] -= lrf * g[i] }; return }
-                let m = s[0]
-                for i in 0..<n {
-                    m[i] = muf * m[i] - lrf * g[i]
-                    w[i] += nest ? muf * m[i] - lrf * g[i] : m[i]
-                }
-            }, double: { n, w, g, s in
-                if s.isEmpty { for i in 0..<n { w[i] -= lr * g[i] }; return }
-                let m = s[0]
-                for i in 0..<n {
-                    m[i] = mu * m[i] - lr * g[i]
-                    w[i] += nest ? mu * m[i] - lr * g[i] : m[i]
-                }
-            })
-            if !s.isEmpty { slots.set(p, s) }
+        func kernel<T: BinaryFloatingPoint>(_ n: Int, _ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>,
+                                            _ s: [UnsafeMutablePointer<T>]) {
+            let lrT = T(lr), muT = T(mu)
+            if s.isEmpty { for i in 0..<n { w[i] -= lrT * g[i] }; return }
+            let m = s[0]
+            for i in 0..<n {
+                m[i] = muT * m[i] - lrT * g[i]
+                w[i] += nest ? muT * m[i] - lrT * g[i] : m[i]
+            }
         }
+        slots.update(parameters, gradients, slots: mu == 0 ? 0 : 1,
+                     float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
     }
 }
 
@@ -69,25 +61,17 @@ public final class RMSprop: Optimizer {
         iterations += 1
         let lr = learningRate, rho = rho, eps = epsilon
         if momentum != 0 || centered { return updateGeneral(parameters, gradients: gradients) }
-        for (p, g) in zip(parameters, gradients) where p.trainable {
-            var s = slots.get(p, count: 1)
-            updateInPlace(p, g, &s, float: { n, w, g, s in
-                let v = s[0], lrf = Float(lr), r = Float(rho), e = Float(eps)
-                parallelChunks(n) { range in
-                    for i in range {
-                        v[i] = r * v[i] + (1 - r) * g[i] * g[i]
-                        w[i] -= lrf * g[i] / (v[i] + e).squareRoot()
-                    }
+        func kernel<T: BinaryFloatingPoint>(_ n: Int, _ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>,
+                                            _ s: [UnsafeMutablePointer<T>]) {
+            let v = s[0], lrT = T(lr), r = T(rho), e = T(eps)
+            parallelChunks(n) { range in
+                for i in range {
+                    v[i] = r * v[i] + (1 - r) * g[i] * g[i]
+                    w[i] -= lrT * g[i] / (v[i] + e).squareRoot()
                 }
-            }, double: { n, w, g, s in
-                let v = s[0]
-                for i in 0..<n {
-                    v[i] = rho * v[i] + (1 - rho) * g[i] * g[i]
-                    w[i] -= lr * g[i] / (v[i] + eps).squareRoot()
-                }
-            })
-            slots.set(p, s)
+            }
         }
+        slots.update(parameters, gradients, slots: 1, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
     }
 
     /// The centered and/or momentum rule. Slots: velocity, then momentum (if μ > 0), then the
@@ -116,11 +100,7 @@ public final class RMSprop: Optimizer {
                 }
             }
         }
-        for (p, g) in zip(parameters, gradients) where p.trainable {
-            var s = slots.get(p, count: count)
-            updateInPlace(p, g, &s, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
-            slots.set(p, s)
-        }
+        slots.update(parameters, gradients, slots: count, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
     }
 }
 
@@ -141,29 +121,19 @@ public final class Adadelta: Optimizer {
     public func update(_ parameters: [Parameter], gradients: [Tensor]) {
         iterations += 1
         let lr = learningRate, rho = rho, eps = epsilon
-        for (p, g) in zip(parameters, gradients) where p.trainable {
-            var s = slots.get(p, count: 2)
-            updateInPlace(p, g, &s, float: { n, w, g, s in
-                let a = s[0], d = s[1], lrf = Float(lr), r = Float(rho), e = Float(eps)
-                parallelChunks(n) { range in
-                    for i in range {
-                        a[i] = r * a[i] + (1 - r) * g[i] * g[i]
-                        let delta = -(d[i] + e).squareRoot() / (a[i] + e).squareRoot() * g[i]
-                        d[i] = r * d[i] + (1 - r) * delta * delta
-                        w[i] += lrf * delta
-                    }
+        func kernel<T: BinaryFloatingPoint>(_ n: Int, _ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>,
+                                            _ s: [UnsafeMutablePointer<T>]) {
+            let a = s[0], d = s[1], lrT = T(lr), r = T(rho), e = T(eps)
+            parallelChunks(n) { range in
+                for i in range {
+                    a[i] = r * a[i] + (1 - r) * g[i] * g[i]
+                    let delta = -(d[i] + e).squareRoot() / (a[i] + e).squareRoot() * g[i]
+                    d[i] = r * d[i] + (1 - r) * delta * delta
+                    w[i] += lrT * delta
                 }
-            }, double: { n, w, g, s in
-                let a = s[0], d = s[1]
-                for i in 0..<n {
-                    a[i] = rho * a[i] + (1 - rho) * g[i] * g[i]
-                    let delta = -(d[i] + eps).squareRoot() / (a[i] + eps).squareRoot() * g[i]
-                    d[i] = rho * d[i] + (1 - rho) * delta * delta
-                    w[i] += lr * delta
-                }
-            })
-            slots.set(p, s)
+            }
         }
+        slots.update(parameters, gradients, slots: 2, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
     }
 }
 
@@ -189,27 +159,9 @@ public final class Adam: Optimizer {
         let t = Double(iterations)
         let alpha = learningRate * (1 - Glibc.pow(beta2, t)).squareRoot() / (1 - Glibc.pow(beta1, t))
         let b1 = beta1, b2 = beta2, eps = epsilon
-        for (p, g) in zip(parameters, gradients) where p.trainable {
-            var s = slots.get(p, count: 2)
-            updateInPlace(p, g, &s, float: { n, w, g, s in
-                let m = s[0], v = s[1], a = Float(alpha), c1 = Float(1 - b1), c2 = Float(1 - b2), e = Float(eps)
-                parallelChunks(n) { range in
-                    for i in range {
-                        m[i] += (g[i] - m[i]) * c1
-                        v[i] += (g[i] * g[i] - v[i]) * c2
-                        w[i] -= a * m[i] / (v[i].squareRoot() + e)
-                    }
-                }
-            }, double: { n, w, g, s in
-                let m = s[0], v = s[1]
-                for i in 0..<n {
-                    m[i] += (g[i] - m[i]) * (1 - b1)
-                    v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
-                    w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
-                }
-            })
-            slots.set(p, s)
-        }
+        slots.update(parameters, gradients, slots: 2,
+                     float: { adamKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) },
+                     double: { adamKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) })
     }
 }
 
