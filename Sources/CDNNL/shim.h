@@ -149,6 +149,15 @@ static inline dnnl_status_t weft_dnnl_post_ops_append_relu(dnnl_post_ops_t ops) 
 #endif
 }
 
+/* dst += result (a residual connection): the destination's previous contents are added. */
+static inline dnnl_status_t weft_dnnl_post_ops_append_sum(dnnl_post_ops_t ops) {
+#if DNNL_VERSION_MAJOR >= 3
+    return dnnl_post_ops_append_sum(ops, 1.0f, 0, dnnl_data_type_undef);
+#else
+    return dnnl_post_ops_append_sum(ops, 1.0f);
+#endif
+}
+
 /* ---- primitive descriptors ---------------------------------------------
  * The only places with op descriptors (2.x) / per-primitive creation (3.x).
  * `bias` may be NULL (no bias). Dilations are oneDNN's (0 = none). */
@@ -216,6 +225,113 @@ static inline dnnl_status_t weft_dnnl_conv_bwd_weights_pd_create(dnnl_primitive_
     dnnl_status_t s = dnnl_dilated_convolution_backward_weights_desc_init(&d, alg,
             WEFT_MD(src), WEFT_MD(diff_weights), WEFT_MD(diff_bias), WEFT_MD(diff_dst),
             strides, dilates, pad_l, pad_r);
+    if (s != dnnl_success) return s;
+    return dnnl_primitive_desc_create(pd, &d, attr, engine, hint);
+#endif
+}
+
+/* ---- recurrent networks --------------------------------------------------
+ * One forward and one backward creator for the three cells Weft runs fused:
+ * cell 0 = vanilla RNN (activation `act`: dnnl_eltwise_tanh or _relu),
+ * cell 1 = LSTM (no peephole, no projection), cell 2 = linear-before-reset GRU
+ * (Keras 3 GRU reset_after=True / PyTorch nn.GRU). `src_iter_c`, `dst_iter_c`
+ * and their diffs are used by the LSTM only (pass NULL otherwise). Single
+ * layer, single direction; 2.x ignores `attr` only where it has none. */
+static inline dnnl_status_t weft_dnnl_rnn_fwd_pd_create(dnnl_primitive_desc_t *pd,
+        dnnl_engine_t engine, dnnl_prop_kind_t prop, int cell, dnnl_alg_kind_t act,
+        dnnl_rnn_direction_t dir,
+        const void *src_layer, const void *src_iter, const void *src_iter_c,
+        const void *weights_layer, const void *weights_iter, const void *bias,
+        const void *dst_layer, const void *dst_iter, const void *dst_iter_c,
+        const_dnnl_primitive_attr_t attr) {
+#if DNNL_VERSION_MAJOR >= 3
+    switch (cell) {
+    case 0: return dnnl_vanilla_rnn_forward_primitive_desc_create(pd, engine, prop, act, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter), 0, 0.0f, 0.0f, attr);
+    case 1: return dnnl_lstm_forward_primitive_desc_create(pd, engine, prop, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(src_iter_c), WEFT_MD(weights_layer),
+            WEFT_MD(weights_iter), NULL, NULL, WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
+            WEFT_MD(dst_iter_c), 0, attr);
+    default: return dnnl_lbr_gru_forward_primitive_desc_create(pd, engine, prop, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter), 0, attr);
+    }
+#else
+    dnnl_rnn_desc_t d;
+    dnnl_status_t s;
+    switch (cell) {
+    case 0: s = dnnl_vanilla_rnn_forward_desc_init(&d, prop, act, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter), 0, 0.0f, 0.0f); break;
+    case 1: s = dnnl_lstm_forward_desc_init(&d, prop, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(src_iter_c), WEFT_MD(weights_layer),
+            WEFT_MD(weights_iter), WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
+            WEFT_MD(dst_iter_c), 0); break;
+    default: s = dnnl_lbr_gru_forward_desc_init(&d, prop, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter), 0); break;
+    }
+    if (s != dnnl_success) return s;
+    return dnnl_primitive_desc_create(pd, &d, attr, engine, NULL);
+#endif
+}
+
+static inline dnnl_status_t weft_dnnl_rnn_bwd_pd_create(dnnl_primitive_desc_t *pd,
+        dnnl_engine_t engine, int cell, dnnl_alg_kind_t act, dnnl_rnn_direction_t dir,
+        const void *src_layer, const void *src_iter, const void *src_iter_c,
+        const void *weights_layer, const void *weights_iter, const void *bias,
+        const void *dst_layer, const void *dst_iter, const void *dst_iter_c,
+        const void *diff_src_layer, const void *diff_src_iter, const void *diff_src_iter_c,
+        const void *diff_weights_layer, const void *diff_weights_iter, const void *diff_bias,
+        const void *diff_dst_layer, const void *diff_dst_iter, const void *diff_dst_iter_c,
+        const_dnnl_primitive_desc_t hint, const_dnnl_primitive_attr_t attr) {
+#if DNNL_VERSION_MAJOR >= 3
+    switch (cell) {
+    case 0: return dnnl_vanilla_rnn_backward_primitive_desc_create(pd, engine, dnnl_backward, act, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
+            WEFT_MD(diff_src_layer), WEFT_MD(diff_src_iter), WEFT_MD(diff_weights_layer),
+            WEFT_MD(diff_weights_iter), WEFT_MD(diff_bias), WEFT_MD(diff_dst_layer),
+            WEFT_MD(diff_dst_iter), 0, 0.0f, 0.0f, hint, attr);
+    case 1: return dnnl_lstm_backward_primitive_desc_create(pd, engine, dnnl_backward, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(src_iter_c), WEFT_MD(weights_layer),
+            WEFT_MD(weights_iter), NULL, NULL, WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
+            WEFT_MD(dst_iter_c), WEFT_MD(diff_src_layer), WEFT_MD(diff_src_iter),
+            WEFT_MD(diff_src_iter_c), WEFT_MD(diff_weights_layer), WEFT_MD(diff_weights_iter),
+            NULL, NULL, WEFT_MD(diff_bias), WEFT_MD(diff_dst_layer), WEFT_MD(diff_dst_iter),
+            WEFT_MD(diff_dst_iter_c), 0, hint, attr);
+    default: return dnnl_lbr_gru_backward_primitive_desc_create(pd, engine, dnnl_backward, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
+            WEFT_MD(diff_src_layer), WEFT_MD(diff_src_iter), WEFT_MD(diff_weights_layer),
+            WEFT_MD(diff_weights_iter), WEFT_MD(diff_bias), WEFT_MD(diff_dst_layer),
+            WEFT_MD(diff_dst_iter), 0, hint, attr);
+    }
+#else
+    dnnl_rnn_desc_t d;
+    dnnl_status_t s;
+    switch (cell) {
+    case 0: s = dnnl_vanilla_rnn_backward_desc_init(&d, dnnl_backward, act, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
+            WEFT_MD(diff_src_layer), WEFT_MD(diff_src_iter), WEFT_MD(diff_weights_layer),
+            WEFT_MD(diff_weights_iter), WEFT_MD(diff_bias), WEFT_MD(diff_dst_layer),
+            WEFT_MD(diff_dst_iter), 0, 0.0f, 0.0f); break;
+    case 1: s = dnnl_lstm_backward_desc_init(&d, dnnl_backward, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(src_iter_c), WEFT_MD(weights_layer),
+            WEFT_MD(weights_iter), WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
+            WEFT_MD(dst_iter_c), WEFT_MD(diff_src_layer), WEFT_MD(diff_src_iter),
+            WEFT_MD(diff_src_iter_c), WEFT_MD(diff_weights_layer), WEFT_MD(diff_weights_iter),
+            WEFT_MD(diff_bias), WEFT_MD(diff_dst_layer), WEFT_MD(diff_dst_iter),
+            WEFT_MD(diff_dst_iter_c), 0); break;
+    default: s = dnnl_lbr_gru_backward_desc_init(&d, dnnl_backward, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
+            WEFT_MD(diff_src_layer), WEFT_MD(diff_src_iter), WEFT_MD(diff_weights_layer),
+            WEFT_MD(diff_weights_iter), WEFT_MD(diff_bias), WEFT_MD(diff_dst_layer),
+            WEFT_MD(diff_dst_iter), 0); break;
+    }
     if (s != dnnl_success) return s;
     return dnnl_primitive_desc_create(pd, &d, attr, engine, hint);
 #endif

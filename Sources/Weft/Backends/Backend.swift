@@ -37,6 +37,22 @@ public protocol Backend: AnyObject, Sendable {
                         data: Bool, weights: Bool, bias: Bool) -> (data: Tensor?, weight: Tensor?, bias: Tensor?)
     func pool2d(_ x: Tensor, _ p: Pool2DParameters, training: Bool) -> (Tensor, workspace: Tensor?)
     func pool2dBackward(_ gradient: Tensor, inputShape: Shape, workspace: Tensor?, _ p: Pool2DParameters) -> Tensor
+    /// The input gradient of a 2-D convolution alone (`inputShape` is the convolution's input); the forward of a transposed convolution.
+    func conv2dBackwardData(_ gradient: Tensor, inputShape: Shape, weight: Tensor, _ p: Conv2DParameters) -> Tensor
+    // 3-D convolution and pooling (NCDHW / OIDHW)
+    func conv3d(_ x: Tensor, _ w: Tensor, bias: Tensor?, _ p: Conv3DParameters) -> Tensor
+    func conv3dBackward(_ gradient: Tensor, input: Tensor, weight: Tensor, _ p: Conv3DParameters,
+                        data: Bool, weights: Bool, bias: Bool) -> (data: Tensor?, weight: Tensor?, bias: Tensor?)
+    func pool3d(_ x: Tensor, _ p: Pool3DParameters, training: Bool) -> (Tensor, workspace: Tensor?)
+    func pool3dBackward(_ gradient: Tensor, inputShape: Shape, workspace: Tensor?, _ p: Pool3DParameters) -> Tensor
+    /// A recurrent cell over a whole sequence (see `rnn`): returns the packed result (output
+    /// sequence, last hidden state, LSTM: last cell state) and, when `training`, the workspace
+    /// the backward pass needs.
+    func rnnForward(_ c: RNNConfiguration, input: Tensor, initialHidden: Tensor, initialCell: Tensor?,
+                    weightsLayer: Tensor, weightsIter: Tensor, bias: Tensor, training: Bool) -> (packed: Tensor, workspace: Tensor?)
+    /// Gradients of `rnnForward` from the gradient of its packed result.
+    func rnnBackward(_ c: RNNConfiguration, gradient: Tensor, packed: Tensor, workspace: Tensor, input: Tensor,
+                     initialHidden: Tensor, initialCell: Tensor?, weightsLayer: Tensor, weightsIter: Tensor, bias: Tensor) -> RNNGradients
     // Random numbers (counter-based: element i depends only on key, counter and i)
     func randomUniform(_ shape: Shape, dtype: DType, low: Double, high: Double, key: UInt64, counter: UInt64) -> Tensor
     func randomNormal(_ shape: Shape, dtype: DType, mean: Double, std: Double, truncated: Bool, key: UInt64, counter: UInt64) -> Tensor

@@ -363,6 +363,12 @@ final class Part {
             guard let chosen = part.pd.md(query) else {
                 fatalError("oneDNN primitive has no md for query \(query.rawValue)")
             }
+            tensor(role: role, arg: arg, plain: plain, chosen: chosen, output: output)
+        }
+
+        /// As above, with the primitive's md given (`chosen`, owned by the part's pd), e.g. from
+        /// `dnnl_query_exec_arg_md` for RNN weights, which have no query of their own.
+        func tensor(role: Int, arg: Int32, plain: MemoryDesc, chosen: UnsafeRawPointer, output: Bool) {
             let user = Memory(plain.pointer, data: nil)
             setUser(role, user)
             if weft_dnnl_md_equal(chosen, plain.pointer) != 0 {
