@@ -9,11 +9,12 @@ import Glibc
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time ops and training steps (the counterparts of ../shared/bench/peers/torch_ops.py and torch_tasks.py).",
-        discussion: "Tasks: matmul, conv2d, overhead, mnist-mlp, mnist-cnn, cifar10-cnn, cifar10-vgg, loader. Training tasks time whole steps (forward, loss, backward, update) on one synthetic batch of the task's shapes; loader times DataLoader throughput (MNIST from $WEFT_DATA_DIR, and augmented synthetic 32×32×3 images) with 0, 1 and 2 workers.")
+        discussion: "Tasks: matmul, conv2d, overhead, mnist-mlp, mnist-cnn, cifar10-cnn, cifar10-vgg, mnist-hrnn, imdb-gru, babi-rnn, pm25-lstm, resnet50-infer, loader. Training tasks time whole steps (forward, loss, backward, update) on one synthetic batch of the task's shapes; resnet50-infer times ResNet-50 inference (no gradient, BatchNormalization folded into the convolutions) to the 2048-d pooled features on a synthetic batch of 3×224×224 images (batch 64, 5 steps, 1 warm-up by default); loader times DataLoader throughput (MNIST from $WEFT_DATA_DIR, and augmented synthetic 32×32×3 images) with 0, 1 and 2 workers.")
 
-    @Argument(help: "matmul | conv2d | overhead | mnist-mlp | mnist-cnn | cifar10-cnn | cifar10-vgg | loader") var task: String
+    @Argument(help: "matmul | conv2d | overhead | mnist-mlp | mnist-cnn | cifar10-cnn | cifar10-vgg | mnist-hrnn | imdb-gru | babi-rnn | pm25-lstm | resnet50-infer | loader") var task: String
     @Option(help: "CPU threads (default: all cores).") var threads: Int?
-    @Option(help: "Untimed warm-up steps.") var warmup: Int = 5
+    @Option(name: .customLong("warmup"), help: "Untimed warm-up steps (default 5; 1 for resnet50-infer).") var warmupOption: Int?
+    var warmup: Int { warmupOption ?? 5 }
     @Option(help: "Timed steps (training tasks) or repetitions (ops).") var steps: Int?
     @Option(help: "Matrix size for matmul.") var size: Int = 1024
     @Option(name: .customLong("batch"), help: "Batch size (default: the task's).") var batch: Int?
@@ -29,8 +30,10 @@ struct Bench: ParsableCommand {
         case "conv2d": rec = benchConv(threads: t)
         case "overhead": rec = benchOverhead(threads: t)
         case "mnist-mlp", "mnist-cnn", "cifar10-cnn", "cifar10-vgg": rec = benchTask(threads: t)
+        case let name where RecurrentTask(rawValue: name) != nil: rec = benchRecurrentTask(RecurrentTask(rawValue: name)!, threads: t)
         case "loader": rec = try benchLoader(threads: t)
-        default: throw ValidationError("unknown bench task '\(task)'; expected matmul, conv2d, overhead, mnist-mlp, mnist-cnn, cifar10-cnn, cifar10-vgg or loader")
+        case "resnet50-infer": rec = benchResNet50Inference(threads: t)
+        default: throw ValidationError("unknown bench task '\(task)'; expected matmul, conv2d, overhead, mnist-mlp, mnist-cnn, cifar10-cnn, cifar10-vgg, mnist-hrnn, imdb-gru, babi-rnn, pm25-lstm, resnet50-infer or loader")
         }
         rec.append(("peak_rss_mb", .double(rounded(peakRSSMegabytes(), 1))))
         if json { print(jsonLine(rec)) }
@@ -121,6 +124,35 @@ struct Bench: ParsableCommand {
                 ("ms_per_step", .double(rounded(1000 * s / Double(n), 3))), ("threads", .int(threads)),
                 ("layout", .string(isMLP ? "-" : "NCHW")), ("device", .string("cpu")), ("mode", .string("train")),
                 ("warmup", .int(warmup)), ("warmup_seconds", .double(rounded(warmS, 3))), ("last_loss", .double(rounded(lastLoss, 6)))]
+    }
+}
+
+extension Bench {
+    /// resnet50-infer: ResNet-50 v1.5 forward passes to the 2048-d pooled features in inference
+    /// mode without gradient (BatchNormalization folded into the convolutions, ReLU fused), on
+    /// one synthetic batch of [3, 224, 224] images; the keys of torch_tasks.py's record.
+    func benchResNet50Inference(threads: Int) -> [(String, JSONValue)] {
+        let b = batch ?? 64, n = steps ?? 5, nWarm = warmupOption ?? 1
+        let model = ClassicModels.resnet50()
+        let x = Tensor.randomUniform([b, 3, 224, 224])
+        var last = 0.0
+        func step() {
+            let y = withoutGradient { withTrainingMode(false) { model(x) } }
+            last = y.sum().item
+        }
+        let warm = ContinuousClock.now
+        for _ in 0..<nWarm { step() }
+        let warmS = seconds(since: warm)
+        let start = ContinuousClock.now
+        for _ in 0..<n { step() }
+        let s = seconds(since: start)
+        return [("framework", .string("weft")), ("task", .string("resnet50_infer")), ("batch", .int(b)), ("steps", .int(n)),
+                ("seconds", .double(rounded(s, 4))), ("samples_per_sec", .double(rounded(Double(b * n) / s, 2))),
+                ("ms_per_step", .double(rounded(1000 * s / Double(n), 3))), ("threads", .int(threads)),
+                ("layout", .string("NCHW")), ("device", .string("cpu")), ("mode", .string("inference")),
+                ("warmup", .int(nWarm)), ("warmup_seconds", .double(rounded(warmS, 3))),
+                ("sec_per_1000_images", .double(rounded(1000 * s / Double(b * n), 3))),
+                ("model_source", .string("weft-resnet50-v1.5")), ("output_sum", .double(rounded(last, 4)))]
     }
 }
 

@@ -30,7 +30,15 @@ public final class Sequential: Model {
 
     public override func callAsFunction(_ x: Tensor) -> Tensor {
         var h = x
-        for l in layers { h = l(h) }
+        // Keras's implicit masks: made by a MaskingLayer (Embedding(maskZero:), Masking), used by
+        // the recurrent layers, kept across other layers while the [N, T] leading dims stay.
+        var mask: Tensor? = nil
+        for l in layers {
+            let input = h
+            if let m = mask, let c = l as? any MaskConsumingLayer { h = c(h, mask: m) } else { h = l(h) }
+            if let ml = l as? any MaskingLayer { mask = ml.computeMask(input, inputMask: mask) }
+            else if let m = mask, !(h.rank >= 2 && h.shape[0] == m.shape[0] && h.shape[1] == m.shape[1]) { mask = nil }
+        }
         return h
     }
 

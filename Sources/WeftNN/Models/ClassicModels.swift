@@ -1,4 +1,5 @@
 import Weft
+import WeftData
 
 /// The classic benchmark models (DESIGN.md §5), with the exact architectures and optimizers of
 /// the Keras examples and the peer scripts.
@@ -75,5 +76,75 @@ public enum ClassicModels {
         }
         m.compile(optimizer: SGD(learningRate: 0.01, momentum: 0.9), loss: .softmaxCrossEntropy, metrics: [.accuracy])
         return m
+    }
+}
+
+// MARK: - CIFAR-10 training (weft train cifar10-cnn | cifar10-vgg)
+
+/// The two CIFAR-10 benchmark models with their Keras settings.
+public enum CIFAR10Task: String, Sendable, CaseIterable {
+    /// `ClassicModels.cifar10CNN()`: RMSprop 1e-4, batch 32, 25 epochs (DESIGN.md §5: ~75% after 25).
+    case cnn = "cifar10-cnn"
+    /// `ClassicModels.cifar10VGG()`: SGD 0.01 momentum 0.9, batch 64, 10 epochs (~77% after 10).
+    case vgg = "cifar10-vgg"
+
+    public var defaultEpochs: Int { self == .cnn ? 25 : 10 }
+    public var defaultBatchSize: Int { self == .cnn ? 32 : 64 }
+    /// A fresh model, compiled with the task's optimizer and loss.
+    public func makeModel() -> Sequential { self == .cnn ? ClassicModels.cifar10CNN() : ClassicModels.cifar10VGG() }
+}
+
+/// What `ClassicModels.trainCIFAR10` returns.
+public struct CIFAR10TrainingResult {
+    public let model: Sequential
+    public let history: History
+    public let testAccuracy: Double
+    public let testLoss: Double
+    public let epochs: Int
+    public let batchSize: Int
+    public let trainSamples: Int
+    public let testSamples: Int
+    /// Training time, the sum of the epochs' times.
+    public var seconds: Double { history.epochSeconds.reduce(0, +) }
+}
+
+extension ClassicModels {
+    /// Trains `task`'s model on CIFAR-10 loaded with `CIFAR.load10(directory:download:)` (the
+    /// official binary batches: `data_batch_1.bin` … `data_batch_5.bin` and `test_batch.bin`,
+    /// plain or gzipped, in `directory` or its `cifar-10-batches-bin/`; without a directory,
+    /// `$WEFT_DATA_DIR/cifar-10`, then the cache, downloaded when `download`). Inputs are the
+    /// pixels / 255 as float32 NCHW [N, 3, 32, 32]; the test split is evaluated at the end.
+    ///
+    /// - Throws: `DatasetError` (e.g. `.missingFiles`, naming every directory searched) when
+    ///   the data cannot be read; training errors from `fit`.
+    public static func trainCIFAR10(
+        _ task: CIFAR10Task, directory: String?, download: Bool = true, epochs: Int? = nil, batchSize: Int? = nil,
+        limit: Int? = nil, seed: UInt64 = 0, verbose: Verbosity = .silent, model: Sequential? = nil
+    ) throws -> CIFAR10TrainingResult {
+        let data = try CIFAR.load10(directory: directory, download: download)
+        return try trainCIFAR10(task, data: data, epochs: epochs, batchSize: batchSize, limit: limit, seed: seed,
+                                verbose: verbose, model: model)
+    }
+
+    /// Trains on CIFAR-10 data already loaded (see the directory form). `limit` keeps the first
+    /// N training samples; `model` replaces the task's fresh model (it must be compiled).
+    public static func trainCIFAR10(
+        _ task: CIFAR10Task, data: CIFARData, epochs: Int? = nil, batchSize: Int? = nil, limit: Int? = nil,
+        seed: UInt64 = 0, verbose: Verbosity = .silent, model: Sequential? = nil
+    ) throws -> CIFAR10TrainingResult {
+        var xTrain = data.train.imageTensor(), yTrain = data.train.labelTensor()
+        if let limit, limit < xTrain.shape[0] {
+            xTrain = xTrain.sliced(axis: 0, start: 0, end: limit)
+            yTrain = yTrain.sliced(axis: 0, start: 0, end: limit)
+        }
+        let xTest = data.test.imageTensor(), yTest = data.test.labelTensor()
+        let m = model ?? task.makeModel()
+        let nEpochs = epochs ?? task.defaultEpochs, batch = batchSize ?? task.defaultBatchSize
+        _ = try m.build(inputShape: Array(xTrain.shape.dropFirst()))
+        let history = try m.fit(xTrain, yTrain, batchSize: batch, epochs: nEpochs, shuffle: true, seed: seed, verbose: verbose)
+        let result = try m.evaluate(xTest, yTest, batchSize: 1000)
+        return CIFAR10TrainingResult(model: m, history: history, testAccuracy: result["accuracy"] ?? .nan,
+                                     testLoss: result["loss"] ?? .nan, epochs: nEpochs, batchSize: batch,
+                                     trainSamples: xTrain.shape[0], testSamples: xTest.shape[0])
     }
 }

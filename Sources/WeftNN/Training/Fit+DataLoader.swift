@@ -1,14 +1,22 @@
 import Weft
 import WeftData
 
-/// A loader's batches do not have the one input and one target that `fit` and `evaluate` need.
+/// A loader's batches do not have the inputs and targets that `fit` and `evaluate` need (one
+/// per model input and one per model output).
 public struct BatchLayoutError: Error, CustomStringConvertible, Equatable {
     public let inputs: Int
     public let targets: Int
+    /// What the model needs: its number of inputs and of outputs.
+    public var expectedInputs = 1
+    public var expectedTargets = 1
 
     public var description: String {
-        "fit/evaluate on a DataLoader need batches with one input and one target; got \(inputs) input(s) and \(targets) target(s) "
-            + "(map the dataset to Sample(x, y))"
+        if expectedInputs == 1 && expectedTargets == 1 {
+            return "fit/evaluate on a DataLoader need batches with one input and one target; got \(inputs) input(s) and \(targets) target(s) "
+                + "(map the dataset to Sample(x, y))"
+        }
+        return "fit/evaluate on a DataLoader need batches with \(expectedInputs) input(s) and \(expectedTargets) target(s) (the model's inputs "
+            + "and outputs); got \(inputs) input(s) and \(targets) target(s)"
     }
 }
 
@@ -42,7 +50,7 @@ extension Model {
     func fit<D: Dataset>(_ loader: DataLoader<D>, epochs: Int, validate: (() throws -> [String: Double])?,
                          verbose: Verbosity, callbacks: [any Callback],
                          onEpochEnd: ((Int, [String: Double]) -> Void)?) throws -> History {
-        guard let optimizer, let loss else { throw TrainingError.notCompiled }
+        guard let optimizer, loss != nil else { throw TrainingError.notCompiled }
         guard loader.count > 0 else { throw TrainingError.emptyDataset }
         let steps = loader.count
         var history = History()
@@ -55,10 +63,10 @@ extension Model {
             var step = 0
             for batch in loader {
                 for c in callbacks { try c.onBatchBegin(step) }
-                let (x, y) = try Self.inputAndTarget(batch)
-                try checkedBuild(x)
+                let (xs, ys) = try inputsAndTargets(batch)
+                try checkedBuild(xs)
                 if params == nil { params = namedParameters.filter { $0.1.trainable } }
-                trainStep(x: x, y: y, params: params!, optimizer: optimizer, loss: loss, totals: &totals)
+                trainStep(xs: xs, ys: ys, params: params!, optimizer: optimizer, totals: &totals)
                 step += 1
                 bar.update(step: step, values: running(totals))
                 if try endBatch(step - 1, totals: totals, callbacks: callbacks) { break }
@@ -74,21 +82,23 @@ extension Model {
     /// Loss and metrics over one epoch of `loader`'s batches, in inference mode without gradient
     /// recording (the loader's workers keep loading meanwhile).
     public func evaluate<D: Dataset>(_ loader: DataLoader<D>) throws -> [String: Double] {
-        guard let loss else { throw TrainingError.notCompiled }
+        guard loss != nil else { throw TrainingError.notCompiled }
         guard loader.count > 0 else { throw TrainingError.emptyDataset }
         var totals = startTotals()
         for batch in loader {
-            let (x, y) = try Self.inputAndTarget(batch)
-            try checkedBuild(x)
-            withoutGradient { withTrainingMode(false) { evaluateStep(x: x, y: y, loss: loss, totals: &totals) } }
+            let (xs, ys) = try inputsAndTargets(batch)
+            try checkedBuild(xs)
+            withoutGradient { withTrainingMode(false) { evaluateStep(xs: xs, ys: ys, totals: &totals) } }
         }
         return results(totals)
     }
 
-    static func inputAndTarget(_ batch: Batch) throws -> (Tensor, Tensor) {
-        guard batch.inputs.count == 1, batch.targets.count == 1 else {
-            throw BatchLayoutError(inputs: batch.inputs.count, targets: batch.targets.count)
+    /// A batch's inputs and targets, one per model input and output.
+    func inputsAndTargets(_ batch: Batch) throws -> ([Tensor], [Tensor]) {
+        guard batch.inputs.count == inputCount, batch.targets.count == outputCount else {
+            throw BatchLayoutError(inputs: batch.inputs.count, targets: batch.targets.count,
+                                   expectedInputs: inputCount, expectedTargets: outputCount)
         }
-        return (batch.inputs[0], batch.targets[0])
+        return (batch.inputs, batch.targets)
     }
 }

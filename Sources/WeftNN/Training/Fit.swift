@@ -25,6 +25,13 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case invalidStepsPerEpoch(Int)
     /// `initialEpoch` is negative.
     case invalidInitialEpoch(Int)
+    /// The number of input or target arrays differs from the model's inputs or outputs
+    /// (`what` is "input" or "target").
+    case arrayCountMismatch(what: String, expected: Int, got: Int)
+    /// The input arrays (or the target arrays) differ in their number of samples.
+    case inconsistentSampleCounts([Int])
+    /// `classWeight` was given for a model with several outputs (Keras supports it only for one).
+    case classWeightWithMultipleOutputs
 
     public var description: String {
         switch self {
@@ -40,6 +47,11 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "validationSplit \(f) of \(n) samples leaves \(t) training and \(n - t) validation samples; both need at least one"
         case .invalidStepsPerEpoch(let s): return "stepsPerEpoch must be positive; got \(s)"
         case .invalidInitialEpoch(let e): return "initialEpoch must not be negative; got \(e)"
+        case .arrayCountMismatch(let what, let e, let g):
+            return "the model has \(e) \(what == "input" ? "input" : "output")(s) but got \(g) \(what) array(s)"
+        case .inconsistentSampleCounts(let counts):
+            return "all input arrays (and all target arrays) need the same number of samples; got \(counts)"
+        case .classWeightWithMultipleOutputs: return "classWeight is only supported for models with a single output"
         }
     }
 }
@@ -48,9 +60,15 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
 struct EpochTotals {
     var lossSum = 0.0
     var seen = 0
-    var metricSums: [Double]
+    /// Per-output (unweighted) loss sums, reported when the model has several outputs.
+    var outputLossSums: [Double]
+    /// Per-output, per-metric sums.
+    var metricSums: [[Double]]
 
-    init(metrics: Int) { metricSums = [Double](repeating: 0, count: metrics) }
+    init(metrics: [Int]) {
+        metricSums = metrics.map { [Double](repeating: 0, count: $0) }
+        outputLossSums = [Double](repeating: 0, count: metrics.count)
+    }
 }
 
 extension Model {
@@ -59,6 +77,29 @@ extension Model {
             do { _ = try build(inputShape: Array(x.shape.dropFirst())) }
             catch let e as ShapeError { throw TrainingError.shape(e) }
         }
+    }
+
+    /// Checks the number of input arrays and builds (a functional model: checks the shapes).
+    func checkedBuild(_ xs: [Tensor]) throws {
+        guard xs.count == inputCount else { throw TrainingError.arrayCountMismatch(what: "input", expected: inputCount, got: xs.count) }
+        if let graph {
+            do { _ = try graph.check(xs.map { Array($0.shape.dropFirst()) }, model: name) }
+            catch let e as ShapeError { throw TrainingError.shape(e) }
+        } else {
+            try checkedBuild(xs[0])
+        }
+    }
+
+    /// The number of samples of (xs, ys) after checking that all arrays agree.
+    func sampleCount(_ xs: [Tensor], _ ys: [Tensor]) throws -> Int {
+        guard xs.count == inputCount else { throw TrainingError.arrayCountMismatch(what: "input", expected: inputCount, got: xs.count) }
+        guard ys.count == outputCount else { throw TrainingError.arrayCountMismatch(what: "target", expected: outputCount, got: ys.count) }
+        let xn = xs.map { $0.shape.first ?? 0 }, yn = ys.map { $0.shape.first ?? 0 }
+        guard Set(xn).count == 1 else { throw TrainingError.inconsistentSampleCounts(xn) }
+        guard Set(yn).count == 1 else { throw TrainingError.inconsistentSampleCounts(yn) }
+        guard xn[0] == yn[0] else { throw TrainingError.sampleCountMismatch(inputs: xn[0], targets: yn[0]) }
+        guard xn[0] > 0 else { throw TrainingError.emptyDataset }
+        return xn[0]
     }
 
     /// Trains for `epochs` passes over (x, y) in batches of `batchSize` (the last batch may be
@@ -80,26 +121,68 @@ extension Model {
                     classWeight: [Int: Double]? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
                     verbose: Verbosity = .auto, callbacks: [any Callback] = [],
                     onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
-        guard let optimizer, let loss else { throw TrainingError.notCompiled }
-        let total = x.shape.first ?? 0
-        guard total == (y.shape.first ?? -1) else { throw TrainingError.sampleCountMismatch(inputs: total, targets: y.shape.first ?? 0) }
-        guard total > 0 else { throw TrainingError.emptyDataset }
+        try fitArrays([x], [y], batchSize: batchSize, epochs: epochs, validationSplit: validationSplit,
+                      validationData: validationData.map { ([$0.0], [$0.1]) }, shuffle: shuffle, seed: seed,
+                      classWeight: classWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
+                      verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
+    }
+
+    /// `fit` for a model with several inputs (one array per input, in the order of the model's
+    /// inputs) and one output.
+    @discardableResult
+    public func fit(_ xs: [Tensor], _ y: Tensor, batchSize: Int = 32, epochs: Int = 1,
+                    validationSplit: Double = 0, validationData: ([Tensor], Tensor)? = nil,
+                    shuffle: Bool = true, seed: UInt64 = 0,
+                    classWeight: [Int: Double]? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
+                    verbose: Verbosity = .auto, callbacks: [any Callback] = [],
+                    onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
+        try fitArrays(xs, [y], batchSize: batchSize, epochs: epochs, validationSplit: validationSplit,
+                      validationData: validationData.map { ($0.0, [$0.1]) }, shuffle: shuffle, seed: seed,
+                      classWeight: classWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
+                      verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
+    }
+
+    /// `fit` for a model with several inputs and several outputs (one target array per output;
+    /// compile with `compile(optimizer:losses:lossWeights:metrics:)`).
+    @discardableResult
+    public func fit(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int = 32, epochs: Int = 1,
+                    validationSplit: Double = 0, validationData: ([Tensor], [Tensor])? = nil,
+                    shuffle: Bool = true, seed: UInt64 = 0,
+                    classWeight: [Int: Double]? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
+                    verbose: Verbosity = .auto, callbacks: [any Callback] = [],
+                    onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
+        try fitArrays(xs, ys, batchSize: batchSize, epochs: epochs, validationSplit: validationSplit,
+                      validationData: validationData, shuffle: shuffle, seed: seed,
+                      classWeight: classWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
+                      verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
+    }
+
+    func fitArrays(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int, epochs: Int,
+                   validationSplit: Double, validationData: ([Tensor], [Tensor])?,
+                   shuffle: Bool, seed: UInt64,
+                   classWeight: [Int: Double]?, initialEpoch: Int, stepsPerEpoch: Int?,
+                   verbose: Verbosity, callbacks: [any Callback],
+                   onEpochEnd: ((Int, [String: Double]) -> Void)?) throws -> History {
+        guard let optimizer, loss != nil else { throw TrainingError.notCompiled }
+        let total = try sampleCount(xs, ys)
         if validationSplit != 0 && validationData != nil { throw TrainingError.validationSplitWithValidationData }
         guard validationSplit >= 0 && validationSplit < 1 else { throw TrainingError.invalidValidationSplit(validationSplit, samples: total) }
         if let s = stepsPerEpoch, s <= 0 { throw TrainingError.invalidStepsPerEpoch(s) }
         guard initialEpoch >= 0 else { throw TrainingError.invalidInitialEpoch(initialEpoch) }
-        var x = x, y = y
+        if classWeight != nil && ys.count > 1 { throw TrainingError.classWeightWithMultipleOutputs }
+        if let v = validationData { _ = try sampleCount(v.0, v.1) }
+        var xs = xs, ys = ys
         var validationData = validationData
         if validationSplit > 0 {
             // Keras: split_at = int(n · (1 − validation_split)); the tail is the validation set.
             let splitAt = Int(Double(total) * (1 - validationSplit))
             guard splitAt > 0 && splitAt < total else { throw TrainingError.invalidValidationSplit(validationSplit, samples: total) }
-            validationData = (x.sliced(axis: 0, start: splitAt, end: total), y.sliced(axis: 0, start: splitAt, end: total))
-            x = x.sliced(axis: 0, start: 0, end: splitAt)
-            y = y.sliced(axis: 0, start: 0, end: splitAt)
+            validationData = (xs.map { $0.sliced(axis: 0, start: splitAt, end: total) }, ys.map { $0.sliced(axis: 0, start: splitAt, end: total) })
+            xs = xs.map { $0.sliced(axis: 0, start: 0, end: splitAt) }
+            ys = ys.map { $0.sliced(axis: 0, start: 0, end: splitAt) }
         }
-        let n = x.shape[0]
-        try checkedBuild(x)
+        let n = xs[0].shape[0]
+        try checkedBuild(xs)
         let shuffler = RandomGenerator(seed: seed)
         let steps = Swift.min((n + batchSize - 1) / batchSize, stepsPerEpoch ?? Int.max)
         var history = History()
@@ -114,9 +197,9 @@ extension Model {
                 for c in callbacks { try c.onBatchBegin(step) }
                 let lo = step * batchSize, hi = Swift.min(n, lo + batchSize)
                 let idx = Tensor(shape: [hi - lo], scalars: order[lo..<hi].map { Int64($0) })
-                let xb = x.indexSelect(axis: 0, indices: idx), yb = y.indexSelect(axis: 0, indices: idx)
-                let weights = classWeight.map { classSampleWeights(yb, classWeights: $0) }
-                trainStep(x: xb, y: yb, sampleWeight: weights, params: params, optimizer: optimizer, loss: loss, totals: &totals)
+                let xb = xs.map { $0.indexSelect(axis: 0, indices: idx) }, yb = ys.map { $0.indexSelect(axis: 0, indices: idx) }
+                let weights = classWeight.map { classSampleWeights(yb[0], classWeights: $0) }
+                trainStep(xs: xb, ys: yb, sampleWeight: weights, params: params, optimizer: optimizer, totals: &totals)
                 bar.update(step: step + 1, values: running(totals))
                 if try endBatch(step, totals: totals, callbacks: callbacks) { break }
             }
@@ -129,10 +212,21 @@ extension Model {
         return history
     }
 
+    /// The loss of output `k` (a single compiled loss applies to every output).
+    func lossOf(_ k: Int) -> Loss { losses.count > 1 ? losses[k] : (losses.first ?? loss!) }
+    /// The weight of output `k`'s loss in the total.
+    func lossWeightOf(_ k: Int) -> Double { lossWeights?[k] ?? 1 }
+    /// The metrics of output `k` (plain `metrics` apply to every output).
+    func metricsOf(_ k: Int) -> [Metric] { outputMetrics?[k] ?? metrics }
+    /// The streaming metrics of output `k` (plain `streamingMetrics` go with the first output).
+    func streamingMetricsOf(_ k: Int) -> [any StreamingMetric] { outputStreamingMetrics?[k] ?? (k == 0 ? streamingMetrics : []) }
+    /// A log name: `metric` for one output, `<output>_<metric>` for several (Keras).
+    func logName(_ k: Int, _ metric: String) -> String { outputCount == 1 ? metric : "\(outputNames[k])_\(metric)" }
+
     /// Fresh totals for an epoch or an evaluation; resets the streaming metrics.
     func startTotals() -> EpochTotals {
-        for m in streamingMetrics { m.reset() }
-        return EpochTotals(metrics: metrics.count)
+        for k in 0..<outputCount { for m in streamingMetricsOf(k) { m.reset() } }
+        return EpochTotals(metrics: (0..<outputCount).map { metricsOf($0).count })
     }
 
     /// Resets `stopTraining`, hands the callbacks the model and calls their `onTrainBegin`.
@@ -152,16 +246,42 @@ extension Model {
         return stopTraining
     }
 
+    /// The weighted total loss of a batch's outputs, and each output's loss.
+    func batchLoss(_ outs: [Tensor], _ ys: [Tensor], sampleWeight: Tensor?) -> (Tensor, [Tensor]) {
+        precondition(outs.count == ys.count, "\(name): the model gave \(outs.count) outputs for \(ys.count) targets")
+        var parts: [Tensor] = []
+        var total: Tensor? = nil
+        for k in outs.indices {
+            let l = lossOf(k)(outs[k], ys[k], sampleWeight: sampleWeight)
+            parts.append(l)
+            let w = lossWeightOf(k)
+            let term = w == 1 ? l : l * w
+            total = total.map { $0 + term } ?? term
+        }
+        return (total!, parts)
+    }
+
+    /// Adds a batch's per-output losses and metrics to `totals`.
+    func accumulate(_ outs: [Tensor], _ ys: [Tensor], parts: [Tensor], batch b: Int, totals: inout EpochTotals) {
+        for k in outs.indices {
+            totals.outputLossSums[k] += parts[k].item * Double(b)
+            let out = outs[k].detached()
+            for (i, m) in metricsOf(k).enumerated() { totals.metricSums[k][i] += m.batchTotal(out, ys[k]) }
+            for m in streamingMetricsOf(k) { m.update(out, ys[k]) }
+        }
+    }
+
     /// One training step on a batch: forward in training mode, loss, gradients, optimizer
     /// update; the batch's loss and metric totals are added to `totals`.
-    func trainStep(x xb: Tensor, y yb: Tensor, sampleWeight: Tensor? = nil, params: [(String, Parameter)],
-                   optimizer: any Optimizer, loss: Loss, totals: inout EpochTotals) {
-        var output: Tensor? = nil
+    func trainStep(xs: [Tensor], ys: [Tensor], sampleWeight: Tensor? = nil, params: [(String, Parameter)],
+                   optimizer: any Optimizer, totals: inout EpochTotals) {
+        var outputs: [Tensor] = [], parts: [Tensor] = []
         for (_, p) in params { p.value = p.value.requiringGradient() }
         let lossValue = withTrainingMode {
-            let out = self(xb)
-            output = out
-            let l = loss(out, yb, sampleWeight: sampleWeight)
+            let outs = self.call(xs)
+            outputs = outs
+            let (l, ls) = batchLoss(outs, ys, sampleWeight: sampleWeight)
+            parts = ls
             // Kernel/bias regularisers add their penalties to the loss (and to the reported loss, as Keras).
             if let penalty = self.regularizationLoss() { return l + penalty.cast(to: l.dtype) }
             return l
@@ -170,12 +290,10 @@ extension Model {
         for (_, p) in params { p.value = p.value.detached() }
         optimizer.update(params.map(\.1), gradients: grads)
         applyConstraints()   // Keras applies constraints right after each update
-        let b = xb.shape[0]
+        let b = xs[0].shape[0]
         totals.lossSum += lossValue.item * Double(b)
         totals.seen += b
-        let out = output!.detached()
-        for (i, m) in metrics.enumerated() { totals.metricSums[i] += m.batchTotal(out, yb) }
-        for m in streamingMetrics { m.update(out, yb) }
+        accumulate(outputs, ys, parts: parts, batch: b, totals: &totals)
     }
 
     /// Ends an epoch: adds the validation values (when `validate` is given), prints the epoch
@@ -188,9 +306,7 @@ extension Model {
         var values = running(totals)
         if let validate {
             let v = try validate()
-            values.append(("val_loss", v["loss"]!))
-            for m in metrics { values.append(("val_" + m.name, v[m.name]!)) }
-            for m in streamingMetrics { values.append(("val_" + m.name, v[m.name]!)) }
+            for (k, x) in v { values.append(("val_" + k, x)) }
         }
         // Keras orders the metrics alphabetically on the line.
         values.sort { $0.0 < $1.0 }
@@ -203,29 +319,46 @@ extension Model {
         return logs
     }
 
-    func running(_ totals: EpochTotals) -> [(String, Double)] { running(totals.lossSum, totals.metricSums, totals.seen) }
-
-    func running(_ lossSum: Double, _ metricSums: [Double], _ seen: Int) -> [(String, Double)] {
-        var out: [(String, Double)] = [("loss", lossSum / Double(Swift.max(seen, 1)))]
-        for (i, m) in metrics.enumerated() { out.append((m.name, metricSums[i] / Double(Swift.max(seen, 1)))) }
-        for m in streamingMetrics { out.append((m.name, m.result())) }
+    /// The running loss and metrics: `loss`, then (several outputs) `<output>_loss`, then
+    /// each output's metrics and streaming metrics.
+    func running(_ totals: EpochTotals) -> [(String, Double)] {
+        let n = Double(Swift.max(totals.seen, 1))
+        var out: [(String, Double)] = [("loss", totals.lossSum / n)]
+        let outputs = outputCount
+        if outputs > 1 {
+            for k in 0..<outputs { out.append((logName(k, "loss"), totals.outputLossSums[k] / n)) }
+        }
+        for k in 0..<outputs {
+            for (i, m) in metricsOf(k).enumerated() { out.append((logName(k, m.name), totals.metricSums[k][i] / n)) }
+            for m in streamingMetricsOf(k) { out.append((logName(k, m.name), m.result())) }
+        }
         return out
     }
 
     /// Loss and metrics over (x, y), in inference mode without gradient recording.
     public func evaluate(_ x: Tensor, _ y: Tensor, batchSize: Int = 32) throws -> [String: Double] {
-        guard let loss else { throw TrainingError.notCompiled }
-        let n = x.shape.first ?? 0
-        guard n == (y.shape.first ?? -1) else { throw TrainingError.sampleCountMismatch(inputs: n, targets: y.shape.first ?? 0) }
-        guard n > 0 else { throw TrainingError.emptyDataset }
-        try checkedBuild(x)
+        try evaluate([x], [y], batchSize: batchSize)
+    }
+
+    /// `evaluate` for a model with several inputs and one output.
+    public func evaluate(_ xs: [Tensor], _ y: Tensor, batchSize: Int = 32) throws -> [String: Double] {
+        try evaluate(xs, [y], batchSize: batchSize)
+    }
+
+    /// `evaluate` for a model with several inputs and outputs: `loss` (the weighted total),
+    /// `<output>_loss` and the per-output metrics.
+    public func evaluate(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int = 32) throws -> [String: Double] {
+        guard loss != nil else { throw TrainingError.notCompiled }
+        let n = try sampleCount(xs, ys)
+        try checkedBuild(xs)
         var totals = startTotals()
         withoutGradient {
             withTrainingMode(false) {
                 var lo = 0
                 while lo < n {
                     let hi = Swift.min(n, lo + batchSize)
-                    evaluateStep(x: x.sliced(axis: 0, start: lo, end: hi), y: y.sliced(axis: 0, start: lo, end: hi), loss: loss, totals: &totals)
+                    evaluateStep(xs: xs.map { $0.sliced(axis: 0, start: lo, end: hi) }, ys: ys.map { $0.sliced(axis: 0, start: lo, end: hi) },
+                                 totals: &totals)
                     lo = hi
                 }
             }
@@ -234,39 +367,46 @@ extension Model {
     }
 
     /// Adds one batch's loss and metric totals (call in inference mode without gradients).
-    func evaluateStep(x xb: Tensor, y yb: Tensor, loss: Loss, totals: inout EpochTotals) {
-        let out = self(xb)
-        let b = xb.shape[0]
-        totals.lossSum += loss(out, yb).item * Double(b)
+    func evaluateStep(xs: [Tensor], ys: [Tensor], totals: inout EpochTotals) {
+        let outs = call(xs)
+        let (l, parts) = batchLoss(outs, ys, sampleWeight: nil)
+        let b = xs[0].shape[0]
+        totals.lossSum += l.item * Double(b)
         totals.seen += b
-        for (i, m) in metrics.enumerated() { totals.metricSums[i] += m.batchTotal(out, yb) }
-        for m in streamingMetrics { m.update(out.detached(), yb) }
+        accumulate(outs, ys, parts: parts, batch: b, totals: &totals)
     }
 
     /// Mean loss and metrics over the samples seen: what `evaluate` returns.
     func results(_ totals: EpochTotals) -> [String: Double] {
-        let n = Double(Swift.max(totals.seen, 1))
-        var r: [String: Double] = ["loss": totals.lossSum / n]
-        for (i, m) in metrics.enumerated() { r[m.name] = totals.metricSums[i] / n }
-        for m in streamingMetrics { r[m.name] = m.result() }
-        return r
+        Dictionary(running(totals), uniquingKeysWith: { a, _ in a })
     }
 
     /// The model's outputs for x, batch by batch, in inference mode without gradient recording.
     public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
-        let n = x.shape.first ?? 0
+        let outs = try predict([x], batchSize: batchSize)
+        precondition(outs.count == 1, "\(name): the model has \(outs.count) outputs; use predict([x]) to get them all")
+        return outs[0]
+    }
+
+    /// The model's outputs (one tensor per output) for the inputs `xs`, batch by batch, in
+    /// inference mode without gradient recording.
+    public func predict(_ xs: [Tensor], batchSize: Int = 32) throws -> [Tensor] {
+        guard xs.count == inputCount else { throw TrainingError.arrayCountMismatch(what: "input", expected: inputCount, got: xs.count) }
+        let counts = xs.map { $0.shape.first ?? 0 }
+        guard Set(counts).count == 1 else { throw TrainingError.inconsistentSampleCounts(counts) }
+        let n = counts[0]
         guard n > 0 else { throw TrainingError.emptyDataset }
-        try checkedBuild(x)
+        try checkedBuild(xs)
         return withoutGradient {
             withTrainingMode(false) {
-                var parts: [Tensor] = []
+                var parts: [[Tensor]] = []
                 var lo = 0
                 while lo < n {
                     let hi = Swift.min(n, lo + batchSize)
-                    parts.append(self(x.sliced(axis: 0, start: lo, end: hi)))
+                    parts.append(call(xs.map { $0.sliced(axis: 0, start: lo, end: hi) }))
                     lo = hi
                 }
-                return parts.count == 1 ? parts[0] : concatenate(parts, axis: 0)
+                return parts[0].indices.map { k in parts.count == 1 ? parts[0][k] : concatenate(parts.map { $0[k] }, axis: 0) }
             }
         }
     }

@@ -1,0 +1,100 @@
+import Weft
+
+/// Transposed 2-D convolution (Keras `Conv2DTranspose`) over NCHW input, with a
+/// [C_in, filters, KH, KW] `weight` (PyTorch `ConvTranspose2d` layout). Output sizes follow Keras:
+/// `.same` gives input·stride, `.valid` input·stride + max(kernel − stride, 0); with
+/// `outputPadding`, (input − 1)·stride + kernel − 2·pad + outputPadding (pad = kernel/2 for
+/// `.same`, 0 for `.valid`). `.explicit(ph, pw)` is PyTorch's `padding`.
+public final class Conv2DTranspose: Layer {
+    public let filters: Int
+    public let kernelSize: (Int, Int)
+    public let strides: (Int, Int)
+    public let padding: Padding
+    public let outputPadding: (Int, Int)?
+    public let dilation: (Int, Int)
+    public let activation: Activation
+    public let useBias: Bool
+    public let kernelInitializer: Initializer
+    public let biasInitializer: Initializer
+    public var kernelRegularizer: Regularizer?
+    public var biasRegularizer: Regularizer?
+    public var kernelConstraint: Constraint?
+    public var biasConstraint: Constraint?
+    public var weight: Parameter?
+    public var bias: Parameter?
+
+    public init(_ filters: Int, kernel: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+                outputPadding: (Int, Int)? = nil, dilation: (Int, Int) = (1, 1), activation: Activation = .linear,
+                useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+                kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil) {
+        precondition(filters > 0 && kernel.0 > 0 && kernel.1 > 0, "Conv2DTranspose: filters and kernel must be positive")
+        precondition(strides.0 > 0 && strides.1 > 0 && dilation.0 > 0 && dilation.1 > 0, "Conv2DTranspose: strides and dilation must be positive")
+        if let op = outputPadding {
+            precondition(op.0 >= 0 && op.1 >= 0 && op.0 < strides.0 && op.1 < strides.1,
+                         "Conv2DTranspose: output padding \(op) must be >= 0 and smaller than the strides \(strides)")
+        }
+        self.filters = filters
+        self.kernelSize = kernel
+        self.strides = strides
+        self.padding = padding
+        self.outputPadding = outputPadding
+        self.dilation = dilation
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+        self.kernelRegularizer = kernelRegularizer
+        self.biasRegularizer = biasRegularizer
+        self.kernelConstraint = kernelConstraint
+        self.biasConstraint = biasConstraint
+    }
+
+    public convenience init(_ filters: Int, kernel: Int, strides: Int = 1, padding: Padding = .valid,
+                            activation: Activation = .linear, useBias: Bool = true) {
+        self.init(filters, kernel: (kernel, kernel), strides: (strides, strides), padding: padding, activation: activation, useBias: useBias)
+    }
+
+    public func build(inputShape: Shape) throws -> Shape {
+        guard inputShape.count == 3 else {
+            throw ShapeError(layer: "Conv2DTranspose", "expects per-sample input [channels, height, width], got \(inputShape)")
+        }
+        let c = inputShape[0], h = inputShape[1], w = inputShape[2]
+        let wShape = [c, filters, kernelSize.0, kernelSize.1]
+        if let wt = weight {
+            guard wt.value.shape == wShape else {
+                throw ShapeError(layer: "Conv2DTranspose", "input shape \(inputShape) does not match weight shape \(wt.value.shape) (expected \(wShape))")
+            }
+        }
+        let g = convTranspose2dGeometry(input: h, w, kernel: kernelSize.0, kernelSize.1, stride: strides, padding: padding,
+                                        outputPadding: outputPadding, dilation: dilation)
+        let back = g.parameters.outputSize(height: max(g.height, 0), width: max(g.width, 0), kernelH: kernelSize.0, kernelW: kernelSize.1)
+        guard g.height > 0, g.width > 0, back == (h, w) else {
+            throw ShapeError(layer: "Conv2DTranspose", "kernel \(kernelSize.0)×\(kernelSize.1), strides \(strides), padding \(padding) "
+                             + "and output padding \(outputPadding.map { "\($0)" } ?? "none") do not fit input shape \(inputShape)")
+        }
+        if weight == nil {
+            // Keras's kernel is (KH, KW, filters, C): fan-in filters·KH·KW, fan-out C·KH·KW.
+            let rf = kernelSize.0 * kernelSize.1
+            weight = Parameter(kernelInitializer.make(wShape, fanIn: filters * rf, fanOut: c * rf))
+            if useBias { bias = Parameter(biasInitializer.make([filters], fanIn: filters * rf, fanOut: c * rf)) }
+        }
+        return [filters, g.height, g.width]
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4, "Conv2DTranspose: expects NCHW input, got \(x.shape)")
+        if weight == nil { ensureBuilt(self, x) }
+        let y = convTranspose2d(x, weight: weight!.value, bias: bias?.value, stride: strides, padding: padding,
+                                outputPadding: outputPadding, dilation: dilation)
+        return activation.apply(y)
+    }
+}
+
+extension Conv2DTranspose: RegularizedLayer {
+    public var parameterRegularizers: [(Parameter, Regularizer)] { pairs([(weight, kernelRegularizer), (bias, biasRegularizer)]) }
+    /// Norm constraints default to each output channel's weights (axes 0, 2, 3 of [C_in, filters, KH, KW]).
+    public var parameterConstraints: [(Parameter, Constraint)] {
+        pairs([(weight, constraint(kernelConstraint, defaultAxes: [0, 2, 3])), (bias, biasConstraint)])
+    }
+}

@@ -1,0 +1,314 @@
+import Weft
+
+// Keras's recurrent layers on the fused `rnn` op (oneDNN's RNN primitives for float32 without
+// a mask): SimpleRNN, LSTM, GRU (reset_after), and the Bidirectional wrapper.
+
+/// A layer whose output carries a mask [N, T] (nonzero = a real time step), as Keras's
+/// `Embedding(mask_zero=True)` and `Masking`.
+public protocol MaskingLayer: Layer {
+    /// The mask of this layer's output for `input` (whose own mask is `inputMask`).
+    func computeMask(_ input: Tensor, inputMask: Tensor?) -> Tensor?
+}
+
+/// A layer that uses the mask of its input (the recurrent layers).
+public protocol MaskConsumingLayer: Layer {
+    func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor
+}
+
+extension Embedding: MaskingLayer {
+    /// With `maskZero`, id 0 marks padding: the mask is `ids != 0`.
+    public func computeMask(_ input: Tensor, inputMask: Tensor?) -> Tensor? {
+        guard maskZero else { return inputMask }
+        return input .!= Tensor(0.0, dtype: input.dtype)
+    }
+}
+
+/// Keras `Masking(mask_value)`: marks the time steps whose features all equal `maskValue` as
+/// padding (and zeroes them, as Keras does).
+public final class Masking: MaskingLayer {
+    public let maskValue: Double
+    public init(maskValue: Double = 0) { self.maskValue = maskValue }
+    public func build(inputShape: Shape) throws -> Shape {
+        guard inputShape.count >= 2 else { throw ShapeError(layer: "Masking", "expects per-sample input [time, features…], got \(inputShape)") }
+        return inputShape
+    }
+    func keep(_ x: Tensor) -> Tensor {
+        let axes = Array(2..<x.rank)
+        let differs = (x .!= Tensor(maskValue, dtype: x.dtype)).cast(to: .float32)
+        return axes.isEmpty ? differs : differs.max(alongAxes: axes).reshaped(to: [x.shape[0], x.shape[1]])
+    }
+    public func computeMask(_ input: Tensor, inputMask: Tensor?) -> Tensor? { keep(input) .!= Tensor(0.0, dtype: .float32) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let k = keep(x).cast(to: x.dtype)
+        return x * k.reshaped(to: [x.shape[0], x.shape[1]] + [Int](repeating: 1, count: x.rank - 2))
+    }
+}
+
+/// The settings every recurrent layer shares (Keras's argument names).
+public struct RecurrentOptions: Sendable {
+    public var returnSequences = false
+    public var returnState = false
+    /// Processes the sequence from the last step to the first; the returned sequence is then in
+    /// reverse order, as Keras's `go_backwards`.
+    public var goBackwards = false
+    public var useBias = true
+    public var kernelInitializer: Initializer = .glorotUniform
+    public var recurrentInitializer: Initializer = .orthogonal()
+    public var biasInitializer: Initializer = .zeros
+    public var kernelRegularizer: Regularizer? = nil
+    public var recurrentRegularizer: Regularizer? = nil
+    public var biasRegularizer: Regularizer? = nil
+    public init() {}
+}
+
+/// What SimpleRNN, LSTM and GRU have in common; implemented once in the extension below.
+public protocol RecurrentLayer: MultiIOLayer, MaskConsumingLayer, MaskingLayer {
+    var units: Int { get }
+    var cell: RNNCell { get }
+    var options: RecurrentOptions { get }
+    /// Keras's kernel [C, G·H], recurrent kernel [H, G·H] and bias ([G·H]; GRU [2, 3·H]).
+    var kernel: Parameter? { get set }
+    var recurrentKernel: Parameter? { get set }
+    var bias: Parameter? { get set }
+    /// A layer with the same settings and fresh parameters, running the other way
+    /// (for ``Bidirectional``).
+    func reversedCopy() -> any RecurrentLayer
+}
+
+extension RecurrentLayer {
+    var stateCount: Int { cell == .lstm ? 2 : 1 }
+    var biasShape: Shape { cell == .gru ? [2, 3 * units] : [cell.gates * units] }
+
+    public func build(inputShapes: [Shape]) throws -> [Shape] {
+        guard let s = inputShapes.first, s.count == 2 else {
+            throw ShapeError(layer: typeName, "expects per-sample input [time, features], got \(inputShapes.first.map { "\($0)" } ?? "nothing")")
+        }
+        let features = s[1], g = cell.gates
+        guard inputShapes.count == 1 || inputShapes.count == 1 + stateCount else {
+            throw ShapeError(layer: typeName, "takes the input and \(stateCount) initial state(s), got \(inputShapes.count) inputs")
+        }
+        for st in inputShapes.dropFirst() where st != [units] {
+            throw ShapeError(layer: typeName, "initial states must be [\(units)], got \(st)")
+        }
+        if let k = kernel {
+            guard k.value.shape == [features, g * units] else {
+                throw ShapeError(layer: typeName, "input shape \(s) does not match kernel shape \(k.value.shape) (expected \(k.value.shape[0]) features, got \(features))")
+            }
+        } else {
+            kernel = Parameter(options.kernelInitializer.make([features, g * units], fanIn: features, fanOut: g * units))
+            recurrentKernel = Parameter(options.recurrentInitializer.make([units, g * units], fanIn: units, fanOut: g * units))
+            if options.useBias {
+                var b = options.biasInitializer.make(biasShape, fanIn: features, fanOut: g * units)
+                if let lstm = self as? LSTM, lstm.unitForgetBias {
+                    // Keras's unit_forget_bias: the forget gate's bias starts at 1.
+                    b = concatenate([b.sliced(axis: 0, start: 0, end: units), .ones([units], dtype: b.dtype),
+                                     b.sliced(axis: 0, start: 2 * units, end: 4 * units)])
+                }
+                bias = Parameter(b)
+            }
+        }
+        let out: Shape = options.returnSequences ? [s[0], units] : [units]
+        return options.returnState ? [out] + [Shape](repeating: [units], count: stateCount) : [out]
+    }
+
+    public func build(inputShape: Shape) throws -> Shape { try build(inputShapes: [inputShape])[0] }
+
+    /// The op's bias from the layer's (zeros without one; the GRU's four vectors from Keras's two rows).
+    func opBias(dtype: DType) -> Tensor {
+        guard let b = bias?.value else { return .zeros([cell.biasGates * units], dtype: dtype) }
+        guard cell == .gru else { return b }
+        let h = units
+        let input = b.sliced(axis: 0, start: 0, end: 1).reshaped(to: [3 * h])
+        let recurrent = b.sliced(axis: 0, start: 1, end: 2).reshaped(to: [3 * h])
+        return concatenate([input.sliced(axis: 0, start: 0, end: 2 * h) + recurrent.sliced(axis: 0, start: 0, end: 2 * h),
+                            input.sliced(axis: 0, start: 2 * h, end: 3 * h), recurrent.sliced(axis: 0, start: 2 * h, end: 3 * h)])
+    }
+
+    /// Runs the layer: the sequence output (all steps or the last), and the final states.
+    func run(_ x: Tensor, initialStates: [Tensor], mask: Tensor?, reverse: Bool) -> (output: Tensor, states: [Tensor]) {
+        if kernel == nil { ensureBuilt(self, x) }
+        precondition(x.rank == 3, "\(typeName): input must be [N, T, C], got \(x.shape)")
+        let r = Weft.rnn(x, cell: cell, weightsLayer: kernel!.value, weightsIter: recurrentKernel!.value,
+                         bias: opBias(dtype: kernel!.value.dtype), initialHidden: initialStates.first,
+                         initialCell: initialStates.count > 1 ? initialStates[1] : nil, reverse: reverse, mask: mask)
+        let states = [r.hidden] + (r.cell.map { [$0] } ?? [])
+        guard options.returnSequences else { return (r.hidden, states) }
+        return (r.output, states)
+    }
+
+    /// Keras's `go_backwards` returns the sequence in processing order (last step first).
+    func keras(_ out: Tensor) -> Tensor {
+        guard options.goBackwards && options.returnSequences else { return out }
+        let t = out.shape[1]
+        return out.indexSelect(axis: 1, indices: Tensor(shape: [t], scalars: (0..<t).reversed().map { Int32($0) }))
+    }
+
+    public func call(_ inputs: [Tensor]) -> [Tensor] { call(inputs, mask: nil) }
+
+    func call(_ inputs: [Tensor], mask: Tensor?) -> [Tensor] {
+        let (out, states) = run(inputs[0], initialStates: Array(inputs.dropFirst()), mask: mask, reverse: options.goBackwards)
+        return options.returnState ? [keras(out)] + states : [keras(out)]
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { call([x], mask: nil)[0] }
+    public func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor { call([x], mask: mask)[0] }
+
+    /// The mask goes on with the sequence (`returnSequences`), and stops at a last state.
+    public func computeMask(_ input: Tensor, inputMask: Tensor?) -> Tensor? { options.returnSequences ? inputMask : nil }
+
+    /// Kernel, recurrent-kernel and bias penalties (Keras's regularisers).
+    public var parameterRegularizers: [(Parameter, Regularizer)] {
+        var out: [(Parameter, Regularizer)] = []
+        if let r = options.kernelRegularizer, let k = kernel { out.append((k, r)) }
+        if let r = options.recurrentRegularizer, let k = recurrentKernel { out.append((k, r)) }
+        if let r = options.biasRegularizer, let b = bias { out.append((b, r)) }
+        return out
+    }
+    public var parameterConstraints: [(Parameter, Constraint)] { [] }
+}
+
+extension SimpleRNN: RegularizedLayer {}
+extension LSTM: RegularizedLayer {}
+extension GRU: RegularizedLayer {}
+
+/// Keras `SimpleRNN`: h = activation(x·kernel + h·recurrent_kernel + bias), activation tanh or relu.
+public final class SimpleRNN: RecurrentLayer {
+    public let units: Int
+    public let cell: RNNCell
+    public var options: RecurrentOptions
+    public var kernel: Parameter?
+    public var recurrentKernel: Parameter?
+    public var bias: Parameter?
+
+    public init(_ units: Int, activation: Activation = .tanh, returnSequences: Bool = false, returnState: Bool = false,
+                goBackwards: Bool = false, useBias: Bool = true, options: RecurrentOptions = RecurrentOptions()) {
+        precondition(units > 0, "SimpleRNN: units must be positive, got \(units)")
+        precondition(activation == .tanh || activation == .relu, "SimpleRNN: the fused cell supports tanh and relu activations, got \(activation)")
+        self.units = units
+        self.cell = activation == .relu ? .vanillaReLU : .vanillaTanh
+        var o = options
+        o.returnSequences = returnSequences; o.returnState = returnState; o.goBackwards = goBackwards; o.useBias = useBias
+        self.options = o
+    }
+
+    public func reversedCopy() -> any RecurrentLayer {
+        var o = options
+        o.goBackwards.toggle()
+        return SimpleRNN(units, activation: cell == .vanillaReLU ? .relu : .tanh, returnSequences: o.returnSequences,
+                         returnState: o.returnState, goBackwards: o.goBackwards, useBias: o.useBias, options: o)
+    }
+}
+
+/// Keras `LSTM` (tanh / sigmoid, gates i, f, c̃, o; `unitForgetBias` starts the forget bias at 1).
+public final class LSTM: RecurrentLayer {
+    public let units: Int
+    public let cell: RNNCell = .lstm
+    public let unitForgetBias: Bool
+    public var options: RecurrentOptions
+    public var kernel: Parameter?
+    public var recurrentKernel: Parameter?
+    public var bias: Parameter?
+
+    public init(_ units: Int, returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
+                useBias: Bool = true, unitForgetBias: Bool = true, options: RecurrentOptions = RecurrentOptions()) {
+        precondition(units > 0, "LSTM: units must be positive, got \(units)")
+        self.units = units
+        self.unitForgetBias = unitForgetBias
+        var o = options
+        o.returnSequences = returnSequences; o.returnState = returnState; o.goBackwards = goBackwards; o.useBias = useBias
+        self.options = o
+    }
+
+    public func reversedCopy() -> any RecurrentLayer {
+        var o = options
+        o.goBackwards.toggle()
+        return LSTM(units, returnSequences: o.returnSequences, returnState: o.returnState, goBackwards: o.goBackwards,
+                    useBias: o.useBias, unitForgetBias: unitForgetBias, options: o)
+    }
+}
+
+/// Keras 3 `GRU` with `reset_after=True` (the cuDNN / PyTorch formulation): gates z, r, h̃ and a
+/// [2, 3·units] bias (input row, recurrent row).
+public final class GRU: RecurrentLayer {
+    public let units: Int
+    public let cell: RNNCell = .gru
+    public var options: RecurrentOptions
+    public var kernel: Parameter?
+    public var recurrentKernel: Parameter?
+    public var bias: Parameter?
+
+    public init(_ units: Int, returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
+                useBias: Bool = true, options: RecurrentOptions = RecurrentOptions()) {
+        precondition(units > 0, "GRU: units must be positive, got \(units)")
+        self.units = units
+        var o = options
+        o.returnSequences = returnSequences; o.returnState = returnState; o.goBackwards = goBackwards; o.useBias = useBias
+        self.options = o
+    }
+
+    public func reversedCopy() -> any RecurrentLayer {
+        var o = options
+        o.goBackwards.toggle()
+        return GRU(units, returnSequences: o.returnSequences, returnState: o.returnState, goBackwards: o.goBackwards,
+                   useBias: o.useBias, options: o)
+    }
+}
+
+/// Keras `Bidirectional`: the wrapped layer forward and a copy of it backward over the same
+/// sequence, outputs merged (`concat` by default). With `returnState`, the outputs are
+/// [merged, forward states…, backward states…].
+public final class Bidirectional: MultiIOLayer, MaskConsumingLayer, MaskingLayer {
+    public enum MergeMode: Hashable, Sendable { case concat, sum, mul, ave }
+    public let forwardLayer: any RecurrentLayer
+    public let backwardLayer: any RecurrentLayer
+    public let mergeMode: MergeMode
+
+    public init(_ layer: any RecurrentLayer, mergeMode: MergeMode = .concat, backwardLayer: (any RecurrentLayer)? = nil) {
+        self.forwardLayer = layer
+        self.backwardLayer = backwardLayer ?? layer.reversedCopy()
+        self.mergeMode = mergeMode
+        precondition(self.backwardLayer.options.returnSequences == layer.options.returnSequences,
+                     "Bidirectional: the forward and backward layers must agree on returnSequences")
+    }
+
+    public var typeName: String { "Bidirectional" }
+
+    func merge(_ a: Tensor, _ b: Tensor) -> Tensor {
+        switch mergeMode {
+        case .concat: return concatenate([a, b], axis: -1)
+        case .sum: return a + b
+        case .mul: return a * b
+        case .ave: return (a + b) * 0.5
+        }
+    }
+
+    public func build(inputShapes: [Shape]) throws -> [Shape] {
+        let n = forwardLayer.stateCount
+        guard inputShapes.count == 1 || inputShapes.count == 1 + 2 * n else {
+            throw ShapeError(layer: "Bidirectional", "takes the input and \(2 * n) initial states, got \(inputShapes.count) inputs")
+        }
+        let f = try forwardLayer.build(inputShapes: [inputShapes[0]] + Array(inputShapes.dropFirst().prefix(n)))
+        let b = try backwardLayer.build(inputShapes: [inputShapes[0]] + Array(inputShapes.dropFirst(1 + n)))
+        var out = f[0]
+        if mergeMode == .concat { out[out.count - 1] += b[0].last! }
+        return forwardLayer.options.returnState ? [out] + Array(f.dropFirst()) + Array(b.dropFirst()) : [out]
+    }
+
+    public func build(inputShape: Shape) throws -> Shape { try build(inputShapes: [inputShape])[0] }
+
+    func call(_ inputs: [Tensor], mask: Tensor?) -> [Tensor] {
+        let n = forwardLayer.stateCount
+        let x = inputs[0]
+        let fInit = Array(inputs.dropFirst().prefix(n)), bInit = Array(inputs.dropFirst(1 + n))
+        // Both directions aligned with the input steps (no reversal of the backward sequence).
+        let f = forwardLayer.run(x, initialStates: fInit, mask: mask, reverse: forwardLayer.options.goBackwards)
+        let b = backwardLayer.run(x, initialStates: bInit, mask: mask, reverse: backwardLayer.options.goBackwards)
+        let merged = merge(f.output, b.output)
+        return forwardLayer.options.returnState ? [merged] + f.states + b.states : [merged]
+    }
+
+    public func call(_ inputs: [Tensor]) -> [Tensor] { call(inputs, mask: nil) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { call([x], mask: nil)[0] }
+    public func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor { call([x], mask: mask)[0] }
+    public func computeMask(_ input: Tensor, inputMask: Tensor?) -> Tensor? { forwardLayer.options.returnSequences ? inputMask : nil }
+}
