@@ -112,13 +112,8 @@ struct Bench: ParsableCommand {
             optimizer.update(model, along: grads)
             lastLoss = l.item
         }
-        let warm = ContinuousClock.now
-        for _ in 0..<warmup { step() }
-        let warmS = seconds(since: warm)
         let n = steps ?? 50
-        let start = ContinuousClock.now
-        for _ in 0..<n { step() }
-        let s = seconds(since: start)
+        let (warmS, s) = timeSteps(warmup: warmup, steps: n, step)
         return [("framework", .string("weft")), ("task", .string(task.replacingDash())), ("batch", .int(b)), ("steps", .int(n)),
                 ("seconds", .double(rounded(s, 4))), ("samples_per_sec", .double(rounded(Double(b * n) / s, 2))),
                 ("ms_per_step", .double(rounded(1000 * s / Double(n), 3))), ("threads", .int(threads)),
@@ -140,12 +135,7 @@ extension Bench {
             let y = withoutGradient { withTrainingMode(false) { model(x) } }
             last = y.sum().item
         }
-        let warm = ContinuousClock.now
-        for _ in 0..<nWarm { step() }
-        let warmS = seconds(since: warm)
-        let start = ContinuousClock.now
-        for _ in 0..<n { step() }
-        let s = seconds(since: start)
+        let (warmS, s) = timeSteps(warmup: nWarm, steps: n, step)
         return [("framework", .string("weft")), ("task", .string("resnet50_infer")), ("batch", .int(b)), ("steps", .int(n)),
                 ("seconds", .double(rounded(s, 4))), ("samples_per_sec", .double(rounded(Double(b * n) / s, 2))),
                 ("ms_per_step", .double(rounded(1000 * s / Double(n), 3))), ("threads", .int(threads)),
@@ -154,6 +144,16 @@ extension Bench {
                 ("sec_per_1000_images", .double(rounded(1000 * s / Double(b * n), 3))),
                 ("model_source", .string("weft-resnet50-v1.5")), ("output_sum", .double(rounded(last, 4)))]
     }
+}
+
+/// Runs `step` `warmup` times untimed, then `steps` times; returns both durations in seconds.
+func timeSteps(warmup: Int, steps: Int, _ step: () -> Void) -> (warmup: Double, timed: Double) {
+    let warm = ContinuousClock.now
+    for _ in 0..<warmup { step() }
+    let warmS = seconds(since: warm)
+    let start = ContinuousClock.now
+    for _ in 0..<steps { step() }
+    return (warmS, seconds(since: start))
 }
 
 func seconds(since t: ContinuousClock.Instant) -> Double {

@@ -39,13 +39,8 @@ extension Bench {
             lastLoss = l.item
         }
         let nWarm = warmupOption ?? 3
-        let warm = ContinuousClock.now
-        for _ in 0..<nWarm { step() }
-        let warmS = seconds(since: warm)
         let n = steps ?? 20
-        let start = ContinuousClock.now
-        for _ in 0..<n { step() }
-        let s = seconds(since: start)
+        let (warmS, s) = timeSteps(warmup: nWarm, steps: n, step)
         return [("framework", .string("weft")), ("task", .string(task.rawValue.replacingDash())), ("batch", .int(b)), ("steps", .int(n)),
                 ("seconds", .double(rounded(s, 4))), ("samples_per_sec", .double(rounded(Double(b * n) / s, 2))),
                 ("ms_per_step", .double(rounded(1000 * s / Double(n), 3))), ("threads", .int(threads)),
