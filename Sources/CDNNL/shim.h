@@ -231,10 +231,11 @@ static inline dnnl_status_t weft_dnnl_conv_bwd_weights_pd_create(dnnl_primitive_
 }
 
 /* ---- recurrent networks --------------------------------------------------
- * One forward and one backward creator for the three cells Weft runs fused:
+ * One forward and one backward creator for the four cells Weft runs fused:
  * cell 0 = vanilla RNN (activation `act`: dnnl_eltwise_tanh or _relu),
  * cell 1 = LSTM (no peephole, no projection), cell 2 = linear-before-reset GRU
- * (Keras 3 GRU reset_after=True / PyTorch nn.GRU). `src_iter_c`, `dst_iter_c`
+ * (Keras 3 GRU reset_after=True / PyTorch nn.GRU), cell 3 = GRU with the reset
+ * gate before the recurrent matmul (Keras reset_after=False). `src_iter_c`, `dst_iter_c`
  * and their diffs are used by the LSTM only (pass NULL otherwise). Single
  * layer, single direction; 2.x ignores `attr` only where it has none. */
 static inline dnnl_status_t weft_dnnl_rnn_fwd_pd_create(dnnl_primitive_desc_t *pd,
@@ -253,6 +254,9 @@ static inline dnnl_status_t weft_dnnl_rnn_fwd_pd_create(dnnl_primitive_desc_t *p
             WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(src_iter_c), WEFT_MD(weights_layer),
             WEFT_MD(weights_iter), NULL, NULL, WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
             WEFT_MD(dst_iter_c), 0, attr);
+    case 3: return dnnl_gru_forward_primitive_desc_create(pd, engine, prop, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter), 0, attr);
     default: return dnnl_lbr_gru_forward_primitive_desc_create(pd, engine, prop, dir,
             WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
             WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter), 0, attr);
@@ -268,6 +272,9 @@ static inline dnnl_status_t weft_dnnl_rnn_fwd_pd_create(dnnl_primitive_desc_t *p
             WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(src_iter_c), WEFT_MD(weights_layer),
             WEFT_MD(weights_iter), WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
             WEFT_MD(dst_iter_c), 0); break;
+    case 3: s = dnnl_gru_forward_desc_init(&d, prop, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter), 0); break;
     default: s = dnnl_lbr_gru_forward_desc_init(&d, prop, dir,
             WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
             WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter), 0); break;
@@ -301,6 +308,12 @@ static inline dnnl_status_t weft_dnnl_rnn_bwd_pd_create(dnnl_primitive_desc_t *p
             WEFT_MD(diff_src_iter_c), WEFT_MD(diff_weights_layer), WEFT_MD(diff_weights_iter),
             NULL, NULL, WEFT_MD(diff_bias), WEFT_MD(diff_dst_layer), WEFT_MD(diff_dst_iter),
             WEFT_MD(diff_dst_iter_c), 0, hint, attr);
+    case 3: return dnnl_gru_backward_primitive_desc_create(pd, engine, dnnl_backward, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
+            WEFT_MD(diff_src_layer), WEFT_MD(diff_src_iter), WEFT_MD(diff_weights_layer),
+            WEFT_MD(diff_weights_iter), WEFT_MD(diff_bias), WEFT_MD(diff_dst_layer),
+            WEFT_MD(diff_dst_iter), 0, hint, attr);
     default: return dnnl_lbr_gru_backward_primitive_desc_create(pd, engine, dnnl_backward, dir,
             WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
             WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
@@ -325,6 +338,12 @@ static inline dnnl_status_t weft_dnnl_rnn_bwd_pd_create(dnnl_primitive_desc_t *p
             WEFT_MD(diff_src_iter_c), WEFT_MD(diff_weights_layer), WEFT_MD(diff_weights_iter),
             WEFT_MD(diff_bias), WEFT_MD(diff_dst_layer), WEFT_MD(diff_dst_iter),
             WEFT_MD(diff_dst_iter_c), 0); break;
+    case 3: s = dnnl_gru_backward_desc_init(&d, dnnl_backward, dir,
+            WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
+            WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),
+            WEFT_MD(diff_src_layer), WEFT_MD(diff_src_iter), WEFT_MD(diff_weights_layer),
+            WEFT_MD(diff_weights_iter), WEFT_MD(diff_bias), WEFT_MD(diff_dst_layer),
+            WEFT_MD(diff_dst_iter), 0); break;
     default: s = dnnl_lbr_gru_backward_desc_init(&d, dnnl_backward, dir,
             WEFT_MD(src_layer), WEFT_MD(src_iter), WEFT_MD(weights_layer), WEFT_MD(weights_iter),
             WEFT_MD(bias), WEFT_MD(dst_layer), WEFT_MD(dst_iter),

@@ -102,15 +102,46 @@ struct RecurrentTests {
 
     @Test("Composed float64 path: gradients match central finite differences")
     func finiteDifferences() {
-        for cell in [RNNCell.lstm, .gru, .vanillaTanh] {
+        for cell in [RNNCell.lstm, .gru, .gruResetBefore, .vanillaTanh] {
             let g = cell.gates, h = 3
             let x = det([2, 3, 2], 0.3, 0.2, dtype: .float64), h0 = det([2, h], 0.5, 0.1, dtype: .float64)
             let k = det([2, g * h], 0.7, 0.3, dtype: .float64), r = det([h, g * h], 0.4, 0.8, dtype: .float64)
             let b = det([cell.biasGates * h], 0.6, 0.5, dtype: .float64)
-            checkGradients({ v in
-                let res = rnn(v[0], cell: cell, weightsLayer: v[2], weightsIter: v[3], bias: v[4], initialHidden: v[1])
-                return concatenate([res.output.flattened(startAxis: 0), res.hidden.flattened(startAxis: 0)])
-            }, at: [x, h0, k, r, b], rtol: 1e-6, atol: 1e-8, "\(cell)")
+            // Per-gate dropout masks (0 or 1/(1 − 0.25)), input and recurrent.
+            let im = tensor([g, 2, 2], (0..<(4 * g)).map { $0 % 3 == 1 ? 0 : 4.0 / 3 })
+            let rm = tensor([g, 2, h], (0..<(2 * h * g)).map { $0 % 4 == 2 ? 0 : 4.0 / 3 })
+            for masks in [nil, RNNGateMasks(input: im, recurrent: rm)] {
+                checkGradients({ v in
+                    let res = rnn(v[0], cell: cell, weightsLayer: v[2], weightsIter: v[3], bias: v[4], initialHidden: v[1], gateMasks: masks)
+                    return concatenate([res.output.flattened(startAxis: 0), res.hidden.flattened(startAxis: 0)])
+                }, at: [x, h0, k, r, b], rtol: 1e-6, atol: 1e-8, "\(cell) masks \(masks != nil)")
+            }
+        }
+    }
+
+    @Test("GRU with the reset before the recurrent matmul: fused float32 values and gradients equal composed float64")
+    func gruResetBefore() {
+        let cfg: [(reverse: Bool, batchFirst: Bool)] = [(false, true), (true, true), (false, false)]
+        for (reverse, batchFirst) in cfg {
+            let x = det(batchFirst ? [3, 5, 4] : [5, 3, 4], 0.37, 0.1, dtype: .float64), h0 = det([3, 6], 0.53, 0.7, dtype: .float64)
+            let k = det([4, 18], 0.71, 0.2, dtype: .float64), r = det([6, 18], 0.43, 0.9, dtype: .float64), b = det([18], 0.61, 0.4, dtype: .float64)
+            let go = det(batchFirst ? [3, 5, 6] : [5, 3, 6], 0.23, 0.5, dtype: .float64), gh = det([3, 6], 0.31, 0.6, dtype: .float64)
+            func run(_ dt: DType) -> (Tensor, Tensor, [Tensor]) {
+                var res: RNNResult! = nil
+                let (_, grads) = valueWithGradient(at: [x, h0, k, r, b].map { $0.cast(to: dt) }) { v -> Tensor in
+                    res = rnn(v[0], cell: .gruResetBefore, weightsLayer: v[2], weightsIter: v[3], bias: v[4], initialHidden: v[1],
+                              reverse: reverse, batchFirst: batchFirst)
+                    return (res.output * go.cast(to: dt)).sum() + (res.hidden * gh.cast(to: dt)).sum()
+                }
+                return (res.output, res.hidden, grads)
+            }
+            let fused = run(.float32), composed = run(.float64)
+            let what = "reverse \(reverse) batchFirst \(batchFirst)"
+            expectClose(fused.0.doubles, composed.0.doubles, rtol: 1e-5, atol: 1e-6, "\(what) output")
+            expectClose(fused.1.doubles, composed.1.doubles, rtol: 1e-5, atol: 1e-6, "\(what) hidden")
+            for (i, name) in ["dx", "dh0", "dK", "dR", "dB"].enumerated() {
+                expectClose(fused.2[i].doubles, composed.2[i].doubles, rtol: 1e-4, atol: 1e-5, "\(what) \(name)")
+            }
         }
     }
 

@@ -17,13 +17,17 @@ public enum RNNCell: Hashable, Sendable {
     /// PyTorch `nn.GRU`, cuDNN; oneDNN's linear-before-reset GRU). Gates in Keras's order
     /// z (update), r (reset), h̃.
     case gru
+    /// GRU with the reset gate applied to the previous state before the recurrent matmul
+    /// (Keras `reset_after=False`, the Keras 2 default; oneDNN's vanilla GRU):
+    /// h̃ = tanh(x·W_h + (r ⊙ h)·U_h + b_h). One bias vector per gate.
+    case gruResetBefore
 
     /// Gates per cell (the G of the [C, G·H] kernels).
     public var gates: Int {
         switch self {
         case .vanillaTanh, .vanillaReLU: 1
         case .lstm: 4
-        case .gru: 3
+        case .gru, .gruResetBefore: 3
         }
     }
 
@@ -81,6 +85,21 @@ public struct RNNGradients: Sendable {
     }
 }
 
+/// Per-gate dropout masks of a recurrent call, fixed for the whole sequence (Keras's `dropout`
+/// with `recurrent_dropout`, its `implementation=1` cells). Each holds 0 or 1/(1−rate).
+public struct RNNGateMasks: Sendable {
+    /// [G, N, C]: multiplies the input before each gate's input matmul.
+    public var input: Tensor?
+    /// [G, N, H]: multiplies the previous hidden state before each gate's recurrent matmul (the
+    /// state carried to the next step is not masked).
+    public var recurrent: Tensor?
+
+    public init(input: Tensor? = nil, recurrent: Tensor? = nil) {
+        self.input = input
+        self.recurrent = recurrent
+    }
+}
+
 /// What a recurrent op returns.
 public struct RNNResult: Sendable {
     /// Every step's hidden state: [N, T, H] (batch-first) or [T, N, H].
@@ -101,9 +120,10 @@ public struct RNNResult: Sendable {
 /// - `initialHidden`/`initialCell` [N, H]: zeros when nil.
 /// - `mask` [N, T] (nonzero = a real step): at a masked step the states are carried over and
 ///   the output repeats the previous output (zeros before the first real step), as Keras.
+/// - `gateMasks`: per-gate dropout masks (see ``RNNGateMasks``); they take the composed path.
 public func rnn(_ x: Tensor, cell: RNNCell, weightsLayer: Tensor, weightsIter: Tensor, bias: Tensor,
                 initialHidden: Tensor? = nil, initialCell: Tensor? = nil, reverse: Bool = false,
-                batchFirst: Bool = true, mask: Tensor? = nil) -> RNNResult {
+                batchFirst: Bool = true, mask: Tensor? = nil, gateMasks: RNNGateMasks? = nil) -> RNNResult {
     precondition(x.rank == 3, "rnn: input must be \(batchFirst ? "[N, T, C]" : "[T, N, C]"), got \(shapeString(x.shape))")
     let n = batchFirst ? x.shape[0] : x.shape[1], t = batchFirst ? x.shape[1] : x.shape[0], c = x.shape[2]
     let g = cell.gates
@@ -118,10 +138,13 @@ public func rnn(_ x: Tensor, cell: RNNCell, weightsLayer: Tensor, weightsIter: T
         precondition(s.shape == [n, h], "rnn: initialCell \(shapeString(s.shape)) must be [\(n), \(h)]")
     }
     if let m = mask { precondition(m.shape == [n, t], "rnn: mask \(shapeString(m.shape)) must be [\(n), \(t)]") }
+    if let m = gateMasks?.input { precondition(m.shape == [g, n, c], "rnn: input gate masks \(shapeString(m.shape)) must be [\(g), \(n), \(c)]") }
+    if let m = gateMasks?.recurrent { precondition(m.shape == [g, n, h], "rnn: recurrent gate masks \(shapeString(m.shape)) must be [\(g), \(n), \(h)]") }
     precondition(t > 0 && n > 0, "rnn: empty input \(shapeString(x.shape))")
 
     let dt = DType.promote(x.dtype, weightsLayer.dtype).floatingResult
-    if dt == .float32 && mask == nil {
+    let masks = gateMasks.map { RNNGateMasks(input: $0.input?.cast(to: dt), recurrent: $0.recurrent?.cast(to: dt)) }
+    if dt == .float32 && mask == nil && masks?.input == nil && masks?.recurrent == nil {
         let cfg = RNNConfiguration(cell: cell, reverse: reverse, batchFirst: batchFirst, steps: t, batch: n, inputSize: c, hiddenSize: h)
         return fusedRNN(cfg, x.cast(to: dt), weightsLayer.cast(to: dt), weightsIter.cast(to: dt), bias.cast(to: dt),
                         initialHidden?.cast(to: dt), initialCell?.cast(to: dt))
@@ -129,11 +152,13 @@ public func rnn(_ x: Tensor, cell: RNNCell, weightsLayer: Tensor, weightsIter: T
     if dt == .float16 || dt == .bfloat16 {
         let r = rnn(x.cast(to: .float32), cell: cell, weightsLayer: weightsLayer.cast(to: .float32), weightsIter: weightsIter.cast(to: .float32),
                     bias: bias.cast(to: .float32), initialHidden: initialHidden?.cast(to: .float32), initialCell: initialCell?.cast(to: .float32),
-                    reverse: reverse, batchFirst: batchFirst, mask: mask)
+                    reverse: reverse, batchFirst: batchFirst, mask: mask,
+                    gateMasks: gateMasks.map { RNNGateMasks(input: $0.input?.cast(to: .float32), recurrent: $0.recurrent?.cast(to: .float32)) })
         return RNNResult(output: r.output.cast(to: dt), hidden: r.hidden.cast(to: dt), cell: r.cell?.cast(to: dt))
     }
     return composedRNN(x.cast(to: dt), cell: cell, weightsLayer.cast(to: dt), weightsIter.cast(to: dt), bias.cast(to: dt),
-                       initialHidden?.cast(to: dt), initialCell?.cast(to: dt), reverse: reverse, batchFirst: batchFirst, mask: mask)
+                       initialHidden?.cast(to: dt), initialCell?.cast(to: dt), reverse: reverse, batchFirst: batchFirst, mask: mask,
+                       gateMasks: masks)
 }
 
 /// The fused path: one backend call forward, one backward; the three results are slices of one
@@ -167,11 +192,30 @@ func fusedRNN(_ cfg: RNNConfiguration, _ x: Tensor, _ wl: Tensor, _ wi: Tensor, 
 
 /// The same math from differentiable ops, one step at a time (any float dtype, masks).
 func composedRNN(_ x: Tensor, cell: RNNCell, _ wl: Tensor, _ wi: Tensor, _ b: Tensor, _ h0: Tensor?, _ c0: Tensor?,
-                 reverse: Bool, batchFirst: Bool, mask: Tensor?) -> RNNResult {
+                 reverse: Bool, batchFirst: Bool, mask: Tensor?, gateMasks: RNNGateMasks? = nil) -> RNNResult {
     let xs = batchFirst ? x : x.permuted([1, 0, 2])          // [N, T, C]
-    let n = xs.shape[0], t = xs.shape[1], hsz = wi.shape[0], dt = x.dtype
+    let n = xs.shape[0], t = xs.shape[1], c = xs.shape[2], hsz = wi.shape[0], dt = x.dtype, g = cell.gates
     let inputBias: Tensor = cell == .gru ? b.sliced(axis: 0, start: 0, end: 3 * hsz) : b
-    let xw = linear(xs, weight: wl, bias: inputBias)          // [N, T, G·H]
+    func gateColumns(_ w: Tensor, _ gate: Int) -> Tensor { w.sliced(axis: w.rank - 1, start: gate * hsz, end: (gate + 1) * hsz) }
+    let xw: Tensor                                             // [N, T, G·H]
+    if let im = gateMasks?.input {
+        xw = concatenate((0..<g).map { gate in
+            linear(xs * im.sliced(axis: 0, start: gate, end: gate + 1).reshaped(to: [n, 1, c]),
+                   weight: gateColumns(wl, gate), bias: gateColumns(inputBias, gate))
+        }, axis: 2)
+    } else {
+        xw = linear(xs, weight: wl, bias: inputBias)
+    }
+    let recurrentMasks: [Tensor]? = gateMasks?.recurrent.map { m in
+        (0..<g).map { m.sliced(axis: 0, start: $0, end: $0 + 1).reshaped(to: [n, hsz]) }
+    }
+    /// The previous state's contribution to gates `gates` (each masked by its dropout mask).
+    func recurrent(_ state: Tensor, _ gates: Range<Int>) -> Tensor {
+        guard let rm = recurrentMasks else {
+            return gates.count == g ? matmul(state, wi) : matmul(state, wi.sliced(axis: 1, start: gates.lowerBound * hsz, end: gates.upperBound * hsz))
+        }
+        return concatenate(gates.map { matmul(state * rm[$0], gateColumns(wi, $0)) }, axis: 1)
+    }
     var hState = h0 ?? Tensor.zeros([n, hsz], dtype: dt)
     var cState = c0 ?? Tensor.zeros([n, hsz], dtype: dt)
     var previous = Tensor.zeros([n, hsz], dtype: dt)
@@ -179,7 +223,7 @@ func composedRNN(_ x: Tensor, cell: RNNCell, _ wl: Tensor, _ wi: Tensor, _ b: Te
     var outputs = [Tensor?](repeating: nil, count: t)
     for step in (reverse ? Array((0..<t).reversed()) : Array(0..<t)) {
         let xt = xw.sliced(axis: 1, start: step, end: step + 1).reshaped(to: [n, cell.gates * hsz])
-        let hw = matmul(hState, wi)
+        let hw = recurrent(hState, 0..<(cell == .gruResetBefore ? 2 : g))
         var newH: Tensor, newC: Tensor? = nil
         switch cell {
         case .vanillaTanh: newH = tanh(xt + hw)
@@ -195,6 +239,13 @@ func composedRNN(_ x: Tensor, cell: RNNCell, _ wl: Tensor, _ wi: Tensor, _ b: Te
             let z = sigmoid(xg[0] + hg[0])
             let r = sigmoid(xg[1] + hg[1])
             let cand = tanh(xg[2] + r * (hg[2] + b.sliced(axis: 0, start: 3 * hsz, end: 4 * hsz)))
+            newH = cand + z * (hState - cand)
+        case .gruResetBefore:
+            let xg = xt.split(count: 3, axis: 1)
+            let hg = hw.split(count: 2, axis: 1)
+            let z = sigmoid(xg[0] + hg[0])
+            let r = sigmoid(xg[1] + hg[1])
+            let cand = tanh(xg[2] + recurrent(r * hState, 2..<3))
             newH = cand + z * (hState - cand)
         }
         if let keep {

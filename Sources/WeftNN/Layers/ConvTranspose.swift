@@ -98,3 +98,87 @@ extension Conv2DTranspose: RegularizedLayer {
         pairs([(weight, constraint(kernelConstraint, defaultAxes: [0, 2, 3])), (bias, biasConstraint)])
     }
 }
+
+/// Transposed 1-D convolution (Keras `Conv1DTranspose`) over [N, C, L] input with a
+/// [C_in, filters, K] `weight` (PyTorch `ConvTranspose1d` layout). Runs as the 2-D transposed
+/// convolution of the input viewed as [N, C, 1, L]; output lengths as `Conv2DTranspose`'s:
+/// `.same` gives length·stride, `.valid` length·stride + max(kernel − stride, 0).
+public final class Conv1DTranspose: Layer {
+    public let filters: Int
+    public let kernelSize: Int
+    public let strides: Int
+    public let padding: Padding1D
+    public let outputPadding: Int?
+    public let dilation: Int
+    public let activation: Activation
+    public let useBias: Bool
+    public let kernelInitializer: Initializer
+    public let biasInitializer: Initializer
+    public var kernelRegularizer: Regularizer?
+    public var biasRegularizer: Regularizer?
+    public var weight: Parameter?
+    public var bias: Parameter?
+
+    public init(_ filters: Int, kernel: Int, strides: Int = 1, padding: Padding1D = .valid, outputPadding: Int? = nil,
+                dilation: Int = 1, activation: Activation = .linear, useBias: Bool = true,
+                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+                kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil) {
+        precondition(filters > 0 && kernel > 0 && strides > 0 && dilation > 0, "Conv1DTranspose: filters, kernel, strides and dilation must be positive")
+        precondition(padding != .causal, "Conv1DTranspose: padding must be .valid or .same (Keras has no causal transposed convolution)")
+        if let op = outputPadding {
+            precondition(op >= 0 && op < strides, "Conv1DTranspose: output padding \(op) must be >= 0 and smaller than the stride \(strides)")
+        }
+        self.filters = filters
+        self.kernelSize = kernel
+        self.strides = strides
+        self.padding = padding
+        self.outputPadding = outputPadding
+        self.dilation = dilation
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+        self.kernelRegularizer = kernelRegularizer
+        self.biasRegularizer = biasRegularizer
+    }
+
+    var padding2D: Padding { padding == .same ? .same : .valid }
+
+    public func build(inputShape: Shape) throws -> Shape {
+        guard inputShape.count == 2 else {
+            throw ShapeError(layer: "Conv1DTranspose", "expects per-sample input [channels, length], got \(inputShape)")
+        }
+        let c = inputShape[0], l = inputShape[1]
+        let wShape = [c, filters, kernelSize]
+        if let wt = weight, wt.value.shape != wShape {
+            throw ShapeError(layer: "Conv1DTranspose", "input shape \(inputShape) does not match weight shape \(wt.value.shape) (expected \(wShape))")
+        }
+        let g = convTranspose2dGeometry(input: 1, l, kernel: 1, kernelSize, stride: (1, strides), padding: padding2D,
+                                        outputPadding: outputPadding.map { (0, $0) }, dilation: (1, dilation))
+        guard g.width > 0, g.parameters.outputSize(height: 1, width: g.width, kernelH: 1, kernelW: kernelSize).1 == l else {
+            throw ShapeError(layer: "Conv1DTranspose", "kernel \(kernelSize), strides \(strides), padding \(padding) and output padding "
+                             + "\(outputPadding.map { "\($0)" } ?? "none") do not fit input shape \(inputShape)")
+        }
+        if weight == nil {
+            // Keras's kernel is (K, filters, C): fan-in filters·K, fan-out C·K.
+            weight = Parameter(kernelInitializer.make(wShape, fanIn: filters * kernelSize, fanOut: c * kernelSize))
+            if useBias { bias = Parameter(biasInitializer.make([filters], fanIn: filters * kernelSize, fanOut: c * kernelSize)) }
+        }
+        return [filters, g.width]
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 3, "Conv1DTranspose: expects [N, C, L] input, got \(x.shape)")
+        if weight == nil { ensureBuilt(self, x) }
+        let w = weight!.value
+        let y = convTranspose2d(x.reshaped(to: [x.shape[0], x.shape[1], 1, x.shape[2]]), weight: w.reshaped(to: [w.shape[0], w.shape[1], 1, w.shape[2]]),
+                                bias: bias?.value, stride: (1, strides), padding: padding2D,
+                                outputPadding: outputPadding.map { (0, $0) }, dilation: (1, dilation))
+        return activation.apply(y.reshaped(to: [y.shape[0], y.shape[1], y.shape[3]]))
+    }
+}
+
+extension Conv1DTranspose: RegularizedLayer {
+    public var parameterRegularizers: [(Parameter, Regularizer)] { pairs([(weight, kernelRegularizer), (bias, biasRegularizer)]) }
+    public var parameterConstraints: [(Parameter, Constraint)] { [] }
+}

@@ -1,7 +1,7 @@
 import Weft
 
 // Keras's recurrent layers on the fused `rnn` op (oneDNN's RNN primitives for float32 without
-// a mask): SimpleRNN, LSTM, GRU (reset_after), and the Bidirectional wrapper.
+// a mask): SimpleRNN, LSTM, GRU (reset_after or not), and the Bidirectional wrapper.
 
 /// A layer whose output carries a mask [N, T] (nonzero = a real time step), as Keras's
 /// `Embedding(mask_zero=True)` and `Masking`.
@@ -58,7 +58,33 @@ public struct RecurrentOptions: Sendable {
     public var kernelRegularizer: Regularizer? = nil
     public var recurrentRegularizer: Regularizer? = nil
     public var biasRegularizer: Regularizer? = nil
+    /// Keras's `dropout`: the fraction of input features dropped in training, one mask per
+    /// sequence (the same for every step).
+    public var dropout: Double = 0
+    /// Keras's `recurrent_dropout`: the fraction of the previous state dropped before the
+    /// recurrent matmul in training. As in Keras, it gives each gate its own masks (also for
+    /// `dropout`) and runs the cell step by step instead of the fused kernel.
+    public var recurrentDropout: Double = 0
+    /// Draws the dropout masks.
+    public var generator: RandomGenerator = .global
+    /// Keras's `stateful`: each call starts from the final states of the previous call (sample i
+    /// of a batch continues sample i of the previous batch) until `resetStates()`. The batch size
+    /// must stay the same.
+    public var stateful = false
     public init() {}
+
+    /// These options with the arguments every recurrent layer's initialiser takes.
+    func with(layer: String, returnSequences: Bool, returnState: Bool, goBackwards: Bool, useBias: Bool,
+              dropout: Double?, recurrentDropout: Double?, stateful: Bool?) -> RecurrentOptions {
+        var o = self
+        o.returnSequences = returnSequences; o.returnState = returnState; o.goBackwards = goBackwards; o.useBias = useBias
+        if let stateful { o.stateful = stateful }
+        if let dropout { o.dropout = dropout }
+        if let recurrentDropout { o.recurrentDropout = recurrentDropout }
+        precondition(o.dropout >= 0 && o.dropout < 1, "\(layer): dropout must be in [0, 1), got \(o.dropout)")
+        precondition(o.recurrentDropout >= 0 && o.recurrentDropout < 1, "\(layer): recurrentDropout must be in [0, 1), got \(o.recurrentDropout)")
+        return o
+    }
 }
 
 /// What SimpleRNN, LSTM and GRU have in common; implemented once in the extension below.
@@ -66,10 +92,13 @@ public protocol RecurrentLayer: MultiIOLayer, MaskConsumingLayer, MaskingLayer {
     var units: Int { get }
     var cell: RNNCell { get }
     var options: RecurrentOptions { get }
-    /// Keras's kernel [C, G·H], recurrent kernel [H, G·H] and bias ([G·H]; GRU [2, 3·H]).
+    /// Keras's kernel [C, G·H], recurrent kernel [H, G·H] and bias ([G·H]; GRU with
+    /// `resetAfter` [2, 3·H]).
     var kernel: Parameter? { get set }
     var recurrentKernel: Parameter? { get set }
     var bias: Parameter? { get set }
+    /// The final states of the last call, kept by a `stateful` layer (detached from the tape).
+    var carriedStates: [Tensor]? { get set }
     /// A layer with the same settings and fresh parameters, running the other way
     /// (for ``Bidirectional``).
     func reversedCopy() -> any RecurrentLayer
@@ -77,6 +106,9 @@ public protocol RecurrentLayer: MultiIOLayer, MaskConsumingLayer, MaskingLayer {
 
 extension RecurrentLayer {
     var stateCount: Int { cell == .lstm ? 2 : 1 }
+
+    /// Forgets the states a `stateful` layer carries (Keras's `reset_states`).
+    public func resetStates() { carriedStates = nil }
     var biasShape: Shape { cell == .gru ? [2, 3 * units] : [cell.gates * units] }
 
     public func build(inputShapes: [Shape]) throws -> [Shape] {
@@ -128,12 +160,33 @@ extension RecurrentLayer {
     func run(_ x: Tensor, initialStates: [Tensor], mask: Tensor?, reverse: Bool) -> (output: Tensor, states: [Tensor]) {
         if kernel == nil { ensureBuilt(self, x) }
         precondition(x.rank == 3, "\(typeName): input must be [N, T, C], got \(x.shape)")
+        let (x, gateMasks) = applyDropout(x)
+        var initialStates = initialStates
+        if options.stateful, initialStates.isEmpty, let carried = carriedStates {
+            precondition(carried[0].shape[0] == x.shape[0], "\(typeName): a stateful layer keeps its batch size: its states are for "
+                         + "\(carried[0].shape[0]) samples, the input has \(x.shape[0]) (call resetStates() first)")
+            initialStates = carried
+        }
         let r = Weft.rnn(x, cell: cell, weightsLayer: kernel!.value, weightsIter: recurrentKernel!.value,
                          bias: opBias(dtype: kernel!.value.dtype), initialHidden: initialStates.first,
-                         initialCell: initialStates.count > 1 ? initialStates[1] : nil, reverse: reverse, mask: mask)
+                         initialCell: initialStates.count > 1 ? initialStates[1] : nil, reverse: reverse, mask: mask, gateMasks: gateMasks)
         let states = [r.hidden] + (r.cell.map { [$0] } ?? [])
+        if options.stateful { carriedStates = states.map { $0.detached() } }
         guard options.returnSequences else { return (r.hidden, states) }
         return (r.output, states)
+    }
+
+    /// Keras's dropout in training: with `recurrentDropout`, per-gate masks for the op's composed
+    /// path; with `dropout` alone, one [N, 1, C] mask on the input, and the fused kernel.
+    func applyDropout(_ x: Tensor) -> (Tensor, RNNGateMasks?) {
+        let o = options
+        guard LearningPhase.isTraining, o.dropout > 0 || o.recurrentDropout > 0 else { return (x, nil) }
+        let n = x.shape[0], c = x.shape[2], g = cell.gates
+        func mask(_ shape: Shape, _ rate: Double) -> Tensor {
+            withoutGradient { Weft.dropout(Tensor.ones(shape, dtype: x.dtype), rate: rate, training: true, generator: o.generator) }
+        }
+        guard o.recurrentDropout > 0 else { return (x * mask([n, 1, c], o.dropout), nil) }
+        return (x, RNNGateMasks(input: o.dropout > 0 ? mask([g, n, c], o.dropout) : nil, recurrent: mask([g, n, units], o.recurrentDropout)))
     }
 
     /// Keras's `go_backwards` returns the sequence in processing order (last step first).
@@ -179,16 +232,17 @@ public final class SimpleRNN: RecurrentLayer {
     public var kernel: Parameter?
     public var recurrentKernel: Parameter?
     public var bias: Parameter?
+    public var carriedStates: [Tensor]?
 
     public init(_ units: Int, activation: Activation = .tanh, returnSequences: Bool = false, returnState: Bool = false,
-                goBackwards: Bool = false, useBias: Bool = true, options: RecurrentOptions = RecurrentOptions()) {
+                goBackwards: Bool = false, useBias: Bool = true, dropout: Double? = nil, recurrentDropout: Double? = nil,
+                stateful: Bool? = nil, options: RecurrentOptions = RecurrentOptions()) {
         precondition(units > 0, "SimpleRNN: units must be positive, got \(units)")
         precondition(activation == .tanh || activation == .relu, "SimpleRNN: the fused cell supports tanh and relu activations, got \(activation)")
         self.units = units
         self.cell = activation == .relu ? .vanillaReLU : .vanillaTanh
-        var o = options
-        o.returnSequences = returnSequences; o.returnState = returnState; o.goBackwards = goBackwards; o.useBias = useBias
-        self.options = o
+        self.options = options.with(layer: "SimpleRNN", returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards,
+                                    useBias: useBias, dropout: dropout, recurrentDropout: recurrentDropout, stateful: stateful)
     }
 
     public func reversedCopy() -> any RecurrentLayer {
@@ -208,15 +262,16 @@ public final class LSTM: RecurrentLayer {
     public var kernel: Parameter?
     public var recurrentKernel: Parameter?
     public var bias: Parameter?
+    public var carriedStates: [Tensor]?
 
     public init(_ units: Int, returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
-                useBias: Bool = true, unitForgetBias: Bool = true, options: RecurrentOptions = RecurrentOptions()) {
+                useBias: Bool = true, unitForgetBias: Bool = true, dropout: Double? = nil, recurrentDropout: Double? = nil,
+                stateful: Bool? = nil, options: RecurrentOptions = RecurrentOptions()) {
         precondition(units > 0, "LSTM: units must be positive, got \(units)")
         self.units = units
         self.unitForgetBias = unitForgetBias
-        var o = options
-        o.returnSequences = returnSequences; o.returnState = returnState; o.goBackwards = goBackwards; o.useBias = useBias
-        self.options = o
+        self.options = options.with(layer: "LSTM", returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards,
+                                    useBias: useBias, dropout: dropout, recurrentDropout: recurrentDropout, stateful: stateful)
     }
 
     public func reversedCopy() -> any RecurrentLayer {
@@ -227,30 +282,36 @@ public final class LSTM: RecurrentLayer {
     }
 }
 
-/// Keras 3 `GRU` with `reset_after=True` (the cuDNN / PyTorch formulation): gates z, r, h̃ and a
-/// [2, 3·units] bias (input row, recurrent row).
+/// Keras 3 `GRU`, gates z, r, h̃. With `resetAfter` (the Keras 3 default, the cuDNN / PyTorch
+/// formulation) the bias is [2, 3·units] (input row, recurrent row); without it (Keras 2's
+/// default) the reset gate scales the previous state before the recurrent matmul and the bias is
+/// [3·units].
 public final class GRU: RecurrentLayer {
     public let units: Int
-    public let cell: RNNCell = .gru
+    public let cell: RNNCell
     public var options: RecurrentOptions
     public var kernel: Parameter?
     public var recurrentKernel: Parameter?
     public var bias: Parameter?
+    public var carriedStates: [Tensor]?
+
+    public var resetAfter: Bool { cell == .gru }
 
     public init(_ units: Int, returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
-                useBias: Bool = true, options: RecurrentOptions = RecurrentOptions()) {
+                useBias: Bool = true, resetAfter: Bool = true, dropout: Double? = nil, recurrentDropout: Double? = nil,
+                stateful: Bool? = nil, options: RecurrentOptions = RecurrentOptions()) {
         precondition(units > 0, "GRU: units must be positive, got \(units)")
         self.units = units
-        var o = options
-        o.returnSequences = returnSequences; o.returnState = returnState; o.goBackwards = goBackwards; o.useBias = useBias
-        self.options = o
+        self.cell = resetAfter ? .gru : .gruResetBefore
+        self.options = options.with(layer: "GRU", returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards,
+                                    useBias: useBias, dropout: dropout, recurrentDropout: recurrentDropout, stateful: stateful)
     }
 
     public func reversedCopy() -> any RecurrentLayer {
         var o = options
         o.goBackwards.toggle()
         return GRU(units, returnSequences: o.returnSequences, returnState: o.returnState, goBackwards: o.goBackwards,
-                   useBias: o.useBias, options: o)
+                   useBias: o.useBias, resetAfter: resetAfter, options: o)
     }
 }
 

@@ -1,4 +1,4 @@
-// Fused recurrent layers (vanilla RNN, LSTM, linear-before-reset GRU) through oneDNN's RNN
+// Fused recurrent layers (vanilla RNN, LSTM, GRU linear-before-reset or not) through oneDNN's RNN
 // primitives, forward (inference and training) and backward, on caller-owned float32 buffers.
 //
 // Layouts (oneDNN's names; one layer, one direction):
@@ -20,6 +20,7 @@ extension RNNConfiguration {
         case .vanillaTanh, .vanillaReLU: 0
         case .lstm: 1
         case .gru: 2
+        case .gruResetBefore: 3
         }
     }
     var activation: dnnl_alg_kind_t { cell == .vanillaReLU ? dnnl_eltwise_relu : dnnl_eltwise_tanh }
