@@ -107,8 +107,9 @@ struct Bench: ParsableCommand {
         let optimizer = model.optimizer!, loss = model.loss!
         _ = try? model.build(inputShape: Array(x.shape.dropFirst()))
         var lastLoss = 0.0
+        let params = model.namedParameters.filter { $0.1.trainable }   // once, as fit does
         func step() {
-            let (l, grads) = withTrainingMode { valueWithGradient(at: model) { m in loss(m(x), y) } }
+            let (l, grads) = withTrainingMode { valueWithGradient(at: model, parameters: params) { m in loss(m(x), y) } }
             optimizer.update(model, along: grads)
             lastLoss = l.item
         }

@@ -33,8 +33,9 @@ extension Bench {
         if !model.isFunctional { _ = try? model.build(inputShape: Array(inputs[0].shape.dropFirst())) }
         let optimizer = model.optimizer!, loss = model.loss!
         var lastLoss = 0.0
+        let params = model.namedParameters.filter { $0.1.trainable }   // once, as fit does
         func step() {
-            let (l, grads) = withTrainingMode { valueWithGradient(at: model) { m in loss(m.call(inputs)[0], y) } }
+            let (l, grads) = withTrainingMode { valueWithGradient(at: model, parameters: params) { m in loss(m.call(inputs)[0], y) } }
             optimizer.update(model, along: grads)
             lastLoss = l.item
         }

@@ -45,12 +45,45 @@ func adamKernel<T: BinaryFloatingPoint>(_ n: Int, _ w: UnsafeMutablePointer<T>, 
                                                 beta2: Double, epsilon: Double) {
     let m = s[0], v = s[1], a = T(alpha), c1 = T(1 - beta1), c2 = T(1 - beta2), e = T(epsilon)
     parallelChunks(n) { range in
-        for i in range {
+        var lo = range.lowerBound
+        if T.self == Float.self {
+            // 8 lanes at a time (the same operations in the same order as the scalar loop, so
+            // bit-identical): the compiler cannot vectorise the loop itself, since w, g, m and
+            // v might alias.
+            lo = adamLanes(range, UnsafeMutableRawPointer(w), UnsafeRawPointer(g), UnsafeMutableRawPointer(m),
+                           UnsafeMutableRawPointer(v), a: Float(a), c1: Float(c1), c2: Float(c2), e: Float(e))
+        }
+        for i in lo..<range.upperBound {
             m[i] += (g[i] - m[i]) * c1
             v[i] += (g[i] * g[i] - v[i]) * c2
             w[i] -= a * m[i] / (v[i].squareRoot() + e)
         }
     }
+}
+
+/// Adam's float32 step on whole 8-lane groups of `range`; returns where the scalar tail starts.
+@inline(__always)
+private func adamLanes(_ range: Range<Int>, _ w: UnsafeMutableRawPointer, _ g: UnsafeRawPointer,
+                       _ m: UnsafeMutableRawPointer, _ v: UnsafeMutableRawPointer,
+                       a: Float, c1: Float, c2: Float, e: Float) -> Int {
+    typealias V = SIMD8<Float>
+    let step = MemoryLayout<V>.stride
+    var i = range.lowerBound
+    while i + 8 <= range.upperBound {
+        let o = i * MemoryLayout<Float>.stride
+        let gv = g.loadUnaligned(fromByteOffset: o, as: V.self)
+        var mv = m.loadUnaligned(fromByteOffset: o, as: V.self)
+        var vv = v.loadUnaligned(fromByteOffset: o, as: V.self)
+        var wv = w.loadUnaligned(fromByteOffset: o, as: V.self)
+        mv += (gv - mv) * c1
+        vv += (gv * gv - vv) * c2
+        wv -= a * mv / (vv.squareRoot() + e)
+        m.storeBytes(of: mv, toByteOffset: o, as: V.self)
+        v.storeBytes(of: vv, toByteOffset: o, as: V.self)
+        w.storeBytes(of: wv, toByteOffset: o, as: V.self)
+        i += step / MemoryLayout<Float>.stride
+    }
+    return i
 }
 
 /// AdamW (Keras 3): Adam with decoupled weight decay, w ← w − η·λ·w before Adam's step.

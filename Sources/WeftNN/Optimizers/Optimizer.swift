@@ -93,7 +93,14 @@ public struct Gradients {
 
 /// The value of `f(model)` and the gradients of every trainable parameter of `model`.
 public func valueWithGradient<L: Layer>(at model: L, in f: (L) -> Tensor) -> (value: Tensor, gradients: Gradients) {
-    let named = model.namedParameters.filter { $0.1.trainable }
+    valueWithGradient(at: model, parameters: model.namedParameters.filter { $0.1.trainable }, in: f)
+}
+
+/// `valueWithGradient(at:in:)` for a parameter list gathered once (`model.namedParameters`
+/// filtered to the trainable ones), as `fit` does: a training loop then skips the reflection
+/// walk over the layers at every step.
+public func valueWithGradient<L: Layer>(at model: L, parameters named: [(String, Parameter)],
+                                        in f: (L) -> Tensor) -> (value: Tensor, gradients: Gradients) {
     for (_, p) in named { p.value = p.value.requiringGradient() }
     let y = f(model)
     let grads = gradients(of: y, wrt: named.map { $0.1.value })

@@ -68,6 +68,7 @@ public enum DNNL {
     public static func clearCaches() {
         convPlans.removeAll()
         poolPlans.removeAll()
+        rnnPlans.removeAll()
     }
 
     @inline(__always)
