@@ -46,6 +46,13 @@ extension CPUBackend {
         precondition(x.dtype == .float32, "pool2d: the CPU backend pools float32, got \(x.dtype)")
         let c = p.config(input: x.shape)
         let out = Tensor(empty: [c.batch, c.channels, c.outHeight, c.outWidth], dtype: .float32)
+        if NativeMaxPool.handles(c) {
+            c.validate()
+            let ws = training ? Tensor(empty: [Swift.max(NativeMaxPool.workspaceBytes(c), 1)], dtype: .uint8) : nil
+            NativeMaxPool.forward(c, src: x.ptr(Float.self), dst: out.ptr(Float.self),
+                                  argmax: ws.map { $0.ptr(UInt8.self) })
+            return (out, ws)
+        }
         var ws: Tensor? = nil
         if training && p.kind == .max {
             ws = Tensor(empty: [Swift.max(DNNLPool.workspaceBytes(c), 1)], dtype: .uint8)
@@ -57,6 +64,12 @@ extension CPUBackend {
     public func pool2dBackward(_ gradient: Tensor, inputShape: Shape, workspace: Tensor?, _ p: Pool2DParameters) -> Tensor {
         let c = p.config(input: inputShape)
         let out = Tensor(empty: inputShape, dtype: .float32)
+        if NativeMaxPool.handles(c) {
+            require(workspace != nil, "pool2dBackward: max pooling needs the workspace of a training forward: \(c)")
+            NativeMaxPool.backward(c, diffDst: gradient.ptr(Float.self), diffSrc: out.ptr(Float.self),
+                                   argmax: UnsafePointer(workspace!.ptr(UInt8.self)))
+            return out
+        }
         DNNLPool.backward(c, diffDst: gradient.ptr(Float.self), diffSrc: out.ptr(Float.self), workspace: workspace.map { UnsafeRawPointer($0.storage.data) })
         return out
     }
