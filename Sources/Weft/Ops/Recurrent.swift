@@ -100,6 +100,22 @@ public struct RNNGateMasks: Sendable {
     }
 }
 
+/// A cell's activations other than its defaults (Keras's `activation`, default tanh — relu for
+/// ``RNNCell/vanillaReLU`` — and `recurrent_activation`, default sigmoid, for the LSTM's and
+/// GRU's gates). Calls with them run composed.
+public struct RNNActivations: Sendable {
+    /// The candidate / output activation (the vanilla cell's only one).
+    public var activation: @Sendable (Tensor) -> Tensor
+    /// The gates' activation (LSTM i, f, o; GRU z, r).
+    public var recurrentActivation: @Sendable (Tensor) -> Tensor
+
+    public init(activation: @escaping @Sendable (Tensor) -> Tensor = { tanh($0) },
+                recurrentActivation: @escaping @Sendable (Tensor) -> Tensor = { sigmoid($0) }) {
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
+    }
+}
+
 /// What a recurrent op returns.
 public struct RNNResult: Sendable {
     /// Every step's hidden state: [N, T, H] (batch-first) or [T, N, H].
@@ -121,9 +137,11 @@ public struct RNNResult: Sendable {
 /// - `mask` [N, T] (nonzero = a real step): at a masked step the states are carried over and
 ///   the output repeats the previous output (zeros before the first real step), as Keras.
 /// - `gateMasks`: per-gate dropout masks (see ``RNNGateMasks``); they take the composed path.
+/// - `activations`: other activations than the cell's (see ``RNNActivations``); composed path.
 public func rnn(_ x: Tensor, cell: RNNCell, weightsLayer: Tensor, weightsIter: Tensor, bias: Tensor,
                 initialHidden: Tensor? = nil, initialCell: Tensor? = nil, reverse: Bool = false,
-                batchFirst: Bool = true, mask: Tensor? = nil, gateMasks: RNNGateMasks? = nil) -> RNNResult {
+                batchFirst: Bool = true, mask: Tensor? = nil, gateMasks: RNNGateMasks? = nil,
+                activations: RNNActivations? = nil) -> RNNResult {
     precondition(x.rank == 3, "rnn: input must be \(batchFirst ? "[N, T, C]" : "[T, N, C]"), got \(shapeString(x.shape))")
     let n = batchFirst ? x.shape[0] : x.shape[1], t = batchFirst ? x.shape[1] : x.shape[0], c = x.shape[2]
     let g = cell.gates
@@ -144,7 +162,7 @@ public func rnn(_ x: Tensor, cell: RNNCell, weightsLayer: Tensor, weightsIter: T
 
     let dt = DType.promote(x.dtype, weightsLayer.dtype).floatingResult
     let masks = gateMasks.map { RNNGateMasks(input: $0.input?.cast(to: dt), recurrent: $0.recurrent?.cast(to: dt)) }
-    if dt == .float32 && mask == nil && masks?.input == nil && masks?.recurrent == nil {
+    if dt == .float32 && mask == nil && masks?.input == nil && masks?.recurrent == nil && activations == nil {
         let cfg = RNNConfiguration(cell: cell, reverse: reverse, batchFirst: batchFirst, steps: t, batch: n, inputSize: c, hiddenSize: h)
         return fusedRNN(cfg, x.cast(to: dt), weightsLayer.cast(to: dt), weightsIter.cast(to: dt), bias.cast(to: dt),
                         initialHidden?.cast(to: dt), initialCell?.cast(to: dt))
@@ -153,12 +171,13 @@ public func rnn(_ x: Tensor, cell: RNNCell, weightsLayer: Tensor, weightsIter: T
         let r = rnn(x.cast(to: .float32), cell: cell, weightsLayer: weightsLayer.cast(to: .float32), weightsIter: weightsIter.cast(to: .float32),
                     bias: bias.cast(to: .float32), initialHidden: initialHidden?.cast(to: .float32), initialCell: initialCell?.cast(to: .float32),
                     reverse: reverse, batchFirst: batchFirst, mask: mask,
-                    gateMasks: gateMasks.map { RNNGateMasks(input: $0.input?.cast(to: .float32), recurrent: $0.recurrent?.cast(to: .float32)) })
+                    gateMasks: gateMasks.map { RNNGateMasks(input: $0.input?.cast(to: .float32), recurrent: $0.recurrent?.cast(to: .float32)) },
+                    activations: activations)
         return RNNResult(output: r.output.cast(to: dt), hidden: r.hidden.cast(to: dt), cell: r.cell?.cast(to: dt))
     }
     return composedRNN(x.cast(to: dt), cell: cell, weightsLayer.cast(to: dt), weightsIter.cast(to: dt), bias.cast(to: dt),
                        initialHidden?.cast(to: dt), initialCell?.cast(to: dt), reverse: reverse, batchFirst: batchFirst, mask: mask,
-                       gateMasks: masks)
+                       gateMasks: masks, activations: activations)
 }
 
 /// The fused path: one backend call forward, one backward; the three results are slices of one
@@ -192,7 +211,17 @@ func fusedRNN(_ cfg: RNNConfiguration, _ x: Tensor, _ wl: Tensor, _ wi: Tensor, 
 
 /// The same math from differentiable ops, one step at a time (any float dtype, masks).
 func composedRNN(_ x: Tensor, cell: RNNCell, _ wl: Tensor, _ wi: Tensor, _ b: Tensor, _ h0: Tensor?, _ c0: Tensor?,
-                 reverse: Bool, batchFirst: Bool, mask: Tensor?, gateMasks: RNNGateMasks? = nil) -> RNNResult {
+                 reverse: Bool, batchFirst: Bool, mask: Tensor?, gateMasks: RNNGateMasks? = nil,
+                 activations: RNNActivations? = nil) -> RNNResult {
+    let chosen: RNNActivations
+    if let activations {
+        chosen = activations
+    } else if cell == .vanillaReLU {
+        chosen = RNNActivations(activation: { (v: Tensor) -> Tensor in relu(v) })
+    } else {
+        chosen = RNNActivations()
+    }
+    let act = chosen.activation, gate = chosen.recurrentActivation
     let xs = batchFirst ? x : x.permuted([1, 0, 2])          // [N, T, C]
     let n = xs.shape[0], t = xs.shape[1], c = xs.shape[2], hsz = wi.shape[0], dt = x.dtype, g = cell.gates
     let inputBias: Tensor = cell == .gru ? b.sliced(axis: 0, start: 0, end: 3 * hsz) : b
@@ -226,26 +255,25 @@ func composedRNN(_ x: Tensor, cell: RNNCell, _ wl: Tensor, _ wi: Tensor, _ b: Te
         let hw = recurrent(hState, 0..<(cell == .gruResetBefore ? 2 : g))
         var newH: Tensor, newC: Tensor? = nil
         switch cell {
-        case .vanillaTanh: newH = tanh(xt + hw)
-        case .vanillaReLU: newH = relu(xt + hw)
+        case .vanillaTanh, .vanillaReLU: newH = act(xt + hw)
         case .lstm:
             let z = (xt + hw).split(count: 4, axis: 1)
-            let c = sigmoid(z[1]) * cState + sigmoid(z[0]) * tanh(z[2])
-            newH = sigmoid(z[3]) * tanh(c)
+            let c = gate(z[1]) * cState + gate(z[0]) * act(z[2])
+            newH = gate(z[3]) * act(c)
             newC = c
         case .gru:
             let xg = xt.split(count: 3, axis: 1)
             let hg = hw.split(count: 3, axis: 1)
-            let z = sigmoid(xg[0] + hg[0])
-            let r = sigmoid(xg[1] + hg[1])
-            let cand = tanh(xg[2] + r * (hg[2] + b.sliced(axis: 0, start: 3 * hsz, end: 4 * hsz)))
+            let z = gate(xg[0] + hg[0])
+            let r = gate(xg[1] + hg[1])
+            let cand = act(xg[2] + r * (hg[2] + b.sliced(axis: 0, start: 3 * hsz, end: 4 * hsz)))
             newH = cand + z * (hState - cand)
         case .gruResetBefore:
             let xg = xt.split(count: 3, axis: 1)
             let hg = hw.split(count: 2, axis: 1)
-            let z = sigmoid(xg[0] + hg[0])
-            let r = sigmoid(xg[1] + hg[1])
-            let cand = tanh(xg[2] + recurrent(r * hState, 2..<3))
+            let z = gate(xg[0] + hg[0])
+            let r = gate(xg[1] + hg[1])
+            let cand = act(xg[2] + recurrent(r * hState, 2..<3))
             newH = cand + z * (hState - cand)
         }
         if let keep {

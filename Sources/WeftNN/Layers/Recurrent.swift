@@ -99,6 +99,10 @@ public protocol RecurrentLayer: MultiIOLayer, MaskConsumingLayer, MaskingLayer {
     var bias: Parameter? { get set }
     /// The final states of the last call, kept by a `stateful` layer (detached from the tape).
     var carriedStates: [Tensor]? { get set }
+    /// Keras's `activation` (tanh by default) and, for the LSTM and GRU, `recurrent_activation`
+    /// (sigmoid by default).
+    var activation: Activation { get }
+    var recurrentActivation: Activation { get }
     /// A layer with the same settings and fresh parameters, running the other way
     /// (for ``Bidirectional``).
     func reversedCopy() -> any RecurrentLayer
@@ -106,6 +110,17 @@ public protocol RecurrentLayer: MultiIOLayer, MaskConsumingLayer, MaskingLayer {
 
 extension RecurrentLayer {
     var stateCount: Int { cell == .lstm ? 2 : 1 }
+
+    /// The op's activations: nil (the fused kernel) for the cell's own ones.
+    var opActivations: RNNActivations? {
+        let a = activation, r = recurrentActivation
+        switch cell {
+        case .vanillaTanh where a == .tanh, .vanillaReLU where a == .relu: return nil
+        case .lstm, .gru, .gruResetBefore: if a == .tanh && r == .sigmoid { return nil }
+        default: break
+        }
+        return RNNActivations(activation: { a.apply($0) }, recurrentActivation: { r.apply($0) })
+    }
 
     /// Forgets the states a `stateful` layer carries (Keras's `reset_states`).
     public func resetStates() { carriedStates = nil }
@@ -169,7 +184,8 @@ extension RecurrentLayer {
         }
         let r = Weft.rnn(x, cell: cell, weightsLayer: kernel!.value, weightsIter: recurrentKernel!.value,
                          bias: opBias(dtype: kernel!.value.dtype), initialHidden: initialStates.first,
-                         initialCell: initialStates.count > 1 ? initialStates[1] : nil, reverse: reverse, mask: mask, gateMasks: gateMasks)
+                         initialCell: initialStates.count > 1 ? initialStates[1] : nil, reverse: reverse, mask: mask, gateMasks: gateMasks,
+                         activations: opActivations)
         let states = [r.hidden] + (r.cell.map { [$0] } ?? [])
         if options.stateful { carriedStates = states.map { $0.detached() } }
         guard options.returnSequences else { return (r.hidden, states) }
@@ -224,10 +240,13 @@ extension SimpleRNN: RegularizedLayer {}
 extension LSTM: RegularizedLayer {}
 extension GRU: RegularizedLayer {}
 
-/// Keras `SimpleRNN`: h = activation(x·kernel + h·recurrent_kernel + bias), activation tanh or relu.
+/// Keras `SimpleRNN`: h = activation(x·kernel + h·recurrent_kernel + bias). tanh and relu run on
+/// the fused kernel, any other activation composed step by step.
 public final class SimpleRNN: RecurrentLayer {
     public let units: Int
     public let cell: RNNCell
+    public let activation: Activation
+    public var recurrentActivation: Activation { .sigmoid }
     public var options: RecurrentOptions
     public var kernel: Parameter?
     public var recurrentKernel: Parameter?
@@ -238,8 +257,8 @@ public final class SimpleRNN: RecurrentLayer {
                 goBackwards: Bool = false, useBias: Bool = true, dropout: Double? = nil, recurrentDropout: Double? = nil,
                 stateful: Bool? = nil, options: RecurrentOptions = RecurrentOptions()) {
         precondition(units > 0, "SimpleRNN: units must be positive, got \(units)")
-        precondition(activation == .tanh || activation == .relu, "SimpleRNN: the fused cell supports tanh and relu activations, got \(activation)")
         self.units = units
+        self.activation = activation
         self.cell = activation == .relu ? .vanillaReLU : .vanillaTanh
         self.options = options.with(layer: "SimpleRNN", returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards,
                                     useBias: useBias, dropout: dropout, recurrentDropout: recurrentDropout, stateful: stateful)
@@ -248,15 +267,18 @@ public final class SimpleRNN: RecurrentLayer {
     public func reversedCopy() -> any RecurrentLayer {
         var o = options
         o.goBackwards.toggle()
-        return SimpleRNN(units, activation: cell == .vanillaReLU ? .relu : .tanh, returnSequences: o.returnSequences,
+        return SimpleRNN(units, activation: activation, returnSequences: o.returnSequences,
                          returnState: o.returnState, goBackwards: o.goBackwards, useBias: o.useBias, options: o)
     }
 }
 
-/// Keras `LSTM` (tanh / sigmoid, gates i, f, c̃, o; `unitForgetBias` starts the forget bias at 1).
+/// Keras `LSTM` (gates i, f, c̃, o; `unitForgetBias` starts the forget bias at 1). The default
+/// activations (tanh, sigmoid for the gates) run on the fused kernel, others composed.
 public final class LSTM: RecurrentLayer {
     public let units: Int
     public let cell: RNNCell = .lstm
+    public let activation: Activation
+    public let recurrentActivation: Activation
     public let unitForgetBias: Bool
     public var options: RecurrentOptions
     public var kernel: Parameter?
@@ -264,11 +286,14 @@ public final class LSTM: RecurrentLayer {
     public var bias: Parameter?
     public var carriedStates: [Tensor]?
 
-    public init(_ units: Int, returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
+    public init(_ units: Int, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid,
+                returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
                 useBias: Bool = true, unitForgetBias: Bool = true, dropout: Double? = nil, recurrentDropout: Double? = nil,
                 stateful: Bool? = nil, options: RecurrentOptions = RecurrentOptions()) {
         precondition(units > 0, "LSTM: units must be positive, got \(units)")
         self.units = units
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
         self.unitForgetBias = unitForgetBias
         self.options = options.with(layer: "LSTM", returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards,
                                     useBias: useBias, dropout: dropout, recurrentDropout: recurrentDropout, stateful: stateful)
@@ -277,7 +302,8 @@ public final class LSTM: RecurrentLayer {
     public func reversedCopy() -> any RecurrentLayer {
         var o = options
         o.goBackwards.toggle()
-        return LSTM(units, returnSequences: o.returnSequences, returnState: o.returnState, goBackwards: o.goBackwards,
+        return LSTM(units, activation: activation, recurrentActivation: recurrentActivation, returnSequences: o.returnSequences,
+                    returnState: o.returnState, goBackwards: o.goBackwards,
                     useBias: o.useBias, unitForgetBias: unitForgetBias, options: o)
     }
 }
@@ -289,6 +315,8 @@ public final class LSTM: RecurrentLayer {
 public final class GRU: RecurrentLayer {
     public let units: Int
     public let cell: RNNCell
+    public let activation: Activation
+    public let recurrentActivation: Activation
     public var options: RecurrentOptions
     public var kernel: Parameter?
     public var recurrentKernel: Parameter?
@@ -297,11 +325,14 @@ public final class GRU: RecurrentLayer {
 
     public var resetAfter: Bool { cell == .gru }
 
-    public init(_ units: Int, returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
+    public init(_ units: Int, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid,
+                returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
                 useBias: Bool = true, resetAfter: Bool = true, dropout: Double? = nil, recurrentDropout: Double? = nil,
                 stateful: Bool? = nil, options: RecurrentOptions = RecurrentOptions()) {
         precondition(units > 0, "GRU: units must be positive, got \(units)")
         self.units = units
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
         self.cell = resetAfter ? .gru : .gruResetBefore
         self.options = options.with(layer: "GRU", returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards,
                                     useBias: useBias, dropout: dropout, recurrentDropout: recurrentDropout, stateful: stateful)
@@ -310,7 +341,8 @@ public final class GRU: RecurrentLayer {
     public func reversedCopy() -> any RecurrentLayer {
         var o = options
         o.goBackwards.toggle()
-        return GRU(units, returnSequences: o.returnSequences, returnState: o.returnState, goBackwards: o.goBackwards,
+        return GRU(units, activation: activation, recurrentActivation: recurrentActivation, returnSequences: o.returnSequences,
+                    returnState: o.returnState, goBackwards: o.goBackwards,
                    useBias: o.useBias, resetAfter: resetAfter, options: o)
     }
 }
