@@ -69,6 +69,27 @@ private func layerGradients(_ layer: some Layer, _ x: Tensor, _ g: Tensor) -> (G
         #expect(try out(Conv2DTranspose(2, kernel: (3, 3), dilation: (2, 1)), [1, 4, 4]) == [2, 8, 6])
     }
 
+    @Test func conv3DTransposeShapeAndParameters() throws {
+        func out(_ l: Conv3DTranspose, _ s: Shape) throws -> Shape { try l.build(inputShape: s) }
+        let same = Conv3DTranspose(5, kernel: 3, strides: 2, padding: .same)
+        #expect(try out(same, [3, 4, 7, 6]) == [5, 8, 14, 12])                          // L·s
+        #expect(same.weight?.value.shape == [3, 5, 3, 3, 3])                            // [C_in, filters, KD, KH, KW]
+        #expect(same.parameterCount == 3 * 5 * 27 + 5)
+        #expect(try out(Conv3DTranspose(2, kernel: (3, 2, 1), strides: (2, 3, 1)), [1, 4, 5, 6]) == [2, 9, 15, 6])  // L·s + max(k − s, 0)
+        #expect(try out(Conv3DTranspose(2, kernel: (3, 3, 3), strides: (2, 2, 2), outputPadding: (1, 0, 1)), [1, 2, 3, 4]) == [2, 6, 7, 10])
+        #expect(try out(Conv3DTranspose(2, kernel: (3, 3, 3), dilation: (2, 1, 1)), [1, 4, 4, 4]) == [2, 8, 6, 6])
+        // The layer is the op with its weight and bias, then the activation.
+        let l = Conv3DTranspose(2, kernel: (2, 3, 2), strides: (1, 2, 2), padding: .same, activation: .relu)
+        _ = try l.build(inputShape: [3, 2, 3, 2])
+        setFloat64Parameters(l, seed: 4)
+        let x = nnTensor([2, 3, 2, 3, 2], nnRandom(72, seed: 5))
+        let y = l(x)
+        #expect(y.shape == [2, 2, 2, 6, 4])
+        let ref = relu(convTranspose3d(x, weight: l.weight!.value, bias: l.bias!.value, stride: (1, 2, 2), padding: .same))
+        expectNear(y.doubles, ref.doubles, rtol: 0, atol: 0)
+        #expect(y.doubles.contains(0) && y.doubles.contains { $0 > 0 })
+    }
+
     @Test func depthwiseAndSeparableParameterCounts() throws {
         let d = DepthwiseConv2D(kernel: 3, depthMultiplier: 2)
         #expect(try d.build(inputShape: [4, 8, 8]) == [8, 6, 6])
@@ -198,6 +219,8 @@ private func layerGradients(_ layer: some Layer, _ x: Tensor, _ g: Tensor) -> (G
         #expect(layerName { try Conv3D(2, kernel: 3).build(inputShape: [1, 2, 4, 4]) } == "Conv3D")
         #expect(layerName { try Conv3D(2, kernel: (1, 1, 1), groups: 2).build(inputShape: [3, 2, 2, 2]) } == "Conv3D")
         #expect(layerName { try Conv2DTranspose(2, kernel: 3).build(inputShape: [1, 4]) } == "Conv2DTranspose")
+        #expect(layerName { try Conv3DTranspose(2, kernel: 3).build(inputShape: [1, 4, 4]) } == "Conv3DTranspose")
+        #expect(layerName { try Conv3DTranspose(2, kernel: 3, strides: 2, padding: .explicit(3, 0, 0)).build(inputShape: [1, 1, 4, 4]) } == "Conv3DTranspose")
         #expect(layerName { try DepthwiseConv2D(kernel: 5).build(inputShape: [2, 4, 4]) } == "DepthwiseConv2D")
         #expect(layerName { try SeparableConv2D(2, kernel: 3).build(inputShape: [2, 4]) } == "SeparableConv2D")
         #expect(layerName { try MaxPool3D(3).build(inputShape: [1, 2, 4, 4]) } == "MaxPool3D")

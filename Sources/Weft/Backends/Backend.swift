@@ -43,6 +43,8 @@ public protocol Backend: AnyObject, Sendable {
     func conv3d(_ x: Tensor, _ w: Tensor, bias: Tensor?, _ p: Conv3DParameters) -> Tensor
     func conv3dBackward(_ gradient: Tensor, input: Tensor, weight: Tensor, _ p: Conv3DParameters,
                         data: Bool, weights: Bool, bias: Bool) -> (data: Tensor?, weight: Tensor?, bias: Tensor?)
+    /// The input gradient of a 3-D convolution alone (`inputShape` is the convolution's input); the forward of a transposed convolution.
+    func conv3dBackwardData(_ gradient: Tensor, inputShape: Shape, weight: Tensor, _ p: Conv3DParameters) -> Tensor
     func pool3d(_ x: Tensor, _ p: Pool3DParameters, training: Bool) -> (Tensor, workspace: Tensor?)
     func pool3dBackward(_ gradient: Tensor, inputShape: Shape, workspace: Tensor?, _ p: Pool3DParameters) -> Tensor
     /// A recurrent cell over a whole sequence (see `rnn`): returns the packed result (output

@@ -182,3 +182,102 @@ extension Conv1DTranspose: RegularizedLayer {
     public var parameterRegularizers: [(Parameter, Regularizer)] { pairs([(weight, kernelRegularizer), (bias, biasRegularizer)]) }
     public var parameterConstraints: [(Parameter, Constraint)] { [] }
 }
+
+/// Transposed 3-D convolution (Keras `Conv3DTranspose`) over [N, C, D, H, W] input with a
+/// [C_in, filters, KD, KH, KW] `weight` (PyTorch `ConvTranspose3d` layout). Output sizes as
+/// `Conv2DTranspose`'s, per dimension: `.same` gives input·stride, `.valid` input·stride +
+/// max(kernel − stride, 0); `.explicit(pd, ph, pw)` is PyTorch's `padding`.
+public final class Conv3DTranspose: Layer {
+    public let filters: Int
+    public let kernelSize: (Int, Int, Int)
+    public let strides: (Int, Int, Int)
+    public let padding: Padding3D
+    public let outputPadding: (Int, Int, Int)?
+    public let dilation: (Int, Int, Int)
+    public let activation: Activation
+    public let useBias: Bool
+    public let kernelInitializer: Initializer
+    public let biasInitializer: Initializer
+    public var kernelRegularizer: Regularizer?
+    public var biasRegularizer: Regularizer?
+    public var kernelConstraint: Constraint?
+    public var biasConstraint: Constraint?
+    public var weight: Parameter?
+    public var bias: Parameter?
+
+    public init(_ filters: Int, kernel: (Int, Int, Int), strides: (Int, Int, Int) = (1, 1, 1), padding: Padding3D = .valid,
+                outputPadding: (Int, Int, Int)? = nil, dilation: (Int, Int, Int) = (1, 1, 1), activation: Activation = .linear,
+                useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+                kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil) {
+        precondition(filters > 0 && kernel.0 > 0 && kernel.1 > 0 && kernel.2 > 0, "Conv3DTranspose: filters and kernel must be positive")
+        precondition(strides.0 > 0 && strides.1 > 0 && strides.2 > 0 && dilation.0 > 0 && dilation.1 > 0 && dilation.2 > 0,
+                     "Conv3DTranspose: strides and dilation must be positive")
+        if let op = outputPadding {
+            precondition(op.0 >= 0 && op.1 >= 0 && op.2 >= 0 && op.0 < strides.0 && op.1 < strides.1 && op.2 < strides.2,
+                         "Conv3DTranspose: output padding \(op) must be >= 0 and smaller than the strides \(strides)")
+        }
+        self.filters = filters
+        self.kernelSize = kernel
+        self.strides = strides
+        self.padding = padding
+        self.outputPadding = outputPadding
+        self.dilation = dilation
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+        self.kernelRegularizer = kernelRegularizer
+        self.biasRegularizer = biasRegularizer
+        self.kernelConstraint = kernelConstraint
+        self.biasConstraint = biasConstraint
+    }
+
+    public convenience init(_ filters: Int, kernel: Int, strides: Int = 1, padding: Padding3D = .valid,
+                            activation: Activation = .linear, useBias: Bool = true) {
+        self.init(filters, kernel: (kernel, kernel, kernel), strides: (strides, strides, strides), padding: padding,
+                  activation: activation, useBias: useBias)
+    }
+
+    var kernelArray: [Int] { [kernelSize.0, kernelSize.1, kernelSize.2] }
+
+    public func build(inputShape: Shape) throws -> Shape {
+        guard inputShape.count == 4 else {
+            throw ShapeError(layer: "Conv3DTranspose", "expects per-sample input [channels, depth, height, width], got \(inputShape)")
+        }
+        let c = inputShape[0], spatial = Array(inputShape[1...])
+        let wShape = [c, filters] + kernelArray
+        if let wt = weight, wt.value.shape != wShape {
+            throw ShapeError(layer: "Conv3DTranspose", "input shape \(inputShape) does not match weight shape \(wt.value.shape) (expected \(wShape))")
+        }
+        let g = convTranspose3dGeometry(input: spatial, kernel: kernelArray, stride: strides, padding: padding,
+                                        outputPadding: outputPadding, dilation: dilation)
+        guard g.size.allSatisfy({ $0 > 0 }), g.parameters.outputSize(input: g.size, kernel: kernelArray) == spatial else {
+            throw ShapeError(layer: "Conv3DTranspose", "kernel \(kernelSize.0)×\(kernelSize.1)×\(kernelSize.2), strides \(strides), "
+                             + "padding \(padding) and output padding \(outputPadding.map { "\($0)" } ?? "none") do not fit input shape \(inputShape)")
+        }
+        if weight == nil {
+            // Keras's kernel is (KD, KH, KW, filters, C): fan-in filters·KD·KH·KW, fan-out C·KD·KH·KW.
+            let rf = kernelArray.reduce(1, *)
+            weight = Parameter(kernelInitializer.make(wShape, fanIn: filters * rf, fanOut: c * rf))
+            if useBias { bias = Parameter(biasInitializer.make([filters], fanIn: filters * rf, fanOut: c * rf)) }
+        }
+        return [filters] + g.size
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 5, "Conv3DTranspose: expects [N, C, D, H, W] input, got \(x.shape)")
+        if weight == nil { ensureBuilt(self, x) }
+        let y = convTranspose3d(x, weight: weight!.value, bias: bias?.value, stride: strides, padding: padding,
+                                outputPadding: outputPadding, dilation: dilation)
+        return activation.apply(y)
+    }
+}
+
+extension Conv3DTranspose: RegularizedLayer {
+    public var parameterRegularizers: [(Parameter, Regularizer)] { pairs([(weight, kernelRegularizer), (bias, biasRegularizer)]) }
+    /// Norm constraints default to each output channel's weights (axes 0, 2, 3, 4 of [C_in, filters, KD, KH, KW]).
+    public var parameterConstraints: [(Parameter, Constraint)] {
+        pairs([(weight, constraint(kernelConstraint, defaultAxes: [0, 2, 3, 4])), (bias, biasConstraint)])
+    }
+}

@@ -1,5 +1,5 @@
-// 3-D convolution and pooling, and the backward-data pass of a 2-D convolution on its own (the
-// forward of a transposed convolution), on the CPU through the oneDNN adapter (DNNL/).
+// 3-D convolution and pooling, and the backward-data pass of a 2-D or 3-D convolution on its own
+// (the forward of a transposed convolution), on the CPU through the oneDNN adapter (DNNL/).
 
 extension Conv3DParameters {
     func config(input x: Shape, weight w: Shape, hasBias: Bool) -> ConvNDConfig {
@@ -40,6 +40,15 @@ extension CPUBackend {
         DNNLConvND.backward(c, src: x.ptr(Float.self), diffDst: gradient.ptr(Float.self), weights: w.ptr(Float.self),
                             diffSrc: gx?.ptr(Float.self), diffWeights: gw?.ptr(Float.self), diffBias: gb?.ptr(Float.self))
         return (gx, gw, gb)
+    }
+
+    public func conv3dBackwardData(_ gradient: Tensor, inputShape x: Shape, weight w: Tensor, _ p: Conv3DParameters) -> Tensor {
+        precondition(gradient.dtype == .float32 && w.dtype == .float32, "conv3dBackwardData: the CPU backend computes convolutions in float32")
+        let c = p.config(input: x, weight: w.shape, hasBias: false)
+        let out = Tensor(empty: x, dtype: .float32)
+        DNNLConvND.backward(c, src: nil, diffDst: gradient.ptr(Float.self), weights: w.ptr(Float.self), diffSrc: out.ptr(Float.self),
+                            diffWeights: nil, diffBias: nil)
+        return out
     }
 
     public func pool3d(_ x: Tensor, _ p: Pool3DParameters, training: Bool) -> (Tensor, workspace: Tensor?) {
