@@ -23,6 +23,31 @@ import WeftData
         for (pa, pb) in zip(a.parameters, b.parameters) { #expect(pa.value.doubles == pb.value.doubles) }
     }
 
+    /// classWeight, initialEpoch and stepsPerEpoch on a loader do what they do on tensors;
+    /// validation tensors can be given as lists (one per model input / output).
+    @Test func fitOptionsOnALoaderMatchFitOnTensors() throws {
+        let d = FitTests.separable(40, seed: 11)
+        let a = try FitTests.seededClassifier(4), b = try FitTests.seededClassifier(4), c = try FitTests.seededClassifier(4)
+        for m in [a, b, c] { m.compile(optimizer: Adam(learningRate: 0.05), loss: .softmaxCrossEntropy, metrics: [.accuracy]) }
+        let weights: [Int: Double] = [0: 2, 1: 0.5]
+        let ha = try a.fit(d.x, d.y, batchSize: 8, epochs: 4, validationData: (d.x, d.y), shuffle: false, classWeight: weights,
+                           initialEpoch: 1, stepsPerEpoch: 3, verbose: .silent)
+        let hb = try b.fit(DataLoader(TensorDataset(d.x, d.y), batchSize: 8, workers: 2), epochs: 4, validationData: ([d.x], [d.y]),
+                           classWeight: weights, initialEpoch: 1, stepsPerEpoch: 3, verbose: .silent)
+        #expect(ha.epochs == [2, 3, 4] && hb.epochs == [2, 3, 4])
+        for key in ["loss", "accuracy", "val_loss", "val_accuracy"] { #expect(hb[key]! == ha[key]!, "\(key)") }
+        for (pa, pb) in zip(a.parameters, b.parameters) { #expect(pa.value.doubles == pb.value.doubles) }
+        // Without the class weights (or with all 5 batches an epoch) training goes elsewhere.
+        let hc = try c.fit(DataLoader(TensorDataset(d.x, d.y), batchSize: 8), epochs: 4, initialEpoch: 1, stepsPerEpoch: 3, verbose: .silent)
+        #expect(hc["loss"]! != hb["loss"]!)
+        #expect(throws: TrainingError.invalidStepsPerEpoch(0)) {
+            try c.fit(DataLoader(TensorDataset(d.x, d.y), batchSize: 8), stepsPerEpoch: 0, verbose: .silent)
+        }
+        #expect(throws: TrainingError.invalidInitialEpoch(-1)) {
+            try c.fit(DataLoader(TensorDataset(d.x, d.y), batchSize: 8), initialEpoch: -1, verbose: .silent)
+        }
+    }
+
     @Test func fitOnAnAugmentingLoaderTrains() throws {
         let d = FitTests.separable(96, seed: 99)
         let m = try FitTests.seededClassifier(5)

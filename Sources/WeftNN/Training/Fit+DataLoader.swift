@@ -28,35 +28,56 @@ extension Model {
     /// the loader's workers load the next batches while this thread trains on the current one.
     /// A loader over `TensorDataset(x, y)` with `shuffle: true, seed: s` gives exactly the
     /// batches, hence the history, of `fit(x, y, batchSize:, seed: s)` in a fresh loader.
+    /// `classWeight`, `initialEpoch` and `stepsPerEpoch` (at most that many of each epoch's
+    /// batches) are those of the tensor `fit`.
     @discardableResult
     public func fit<D: Dataset>(_ loader: DataLoader<D>, epochs: Int = 1, validationData: (Tensor, Tensor)? = nil,
+                                classWeight: [Int: Double]? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
                                 verbose: Verbosity = .auto, callbacks: [any Callback] = [],
                                 onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
         let validate: (() throws -> [String: Double])? = validationData.map { v in
             { try self.evaluate(v.0, v.1, batchSize: loader.batchSize) }
         }
-        return try fit(loader, epochs: epochs, validate: validate, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
+        return try fit(loader, epochs: epochs, validate: validate, classWeight: classWeight, initialEpoch: initialEpoch,
+                       stepsPerEpoch: stepsPerEpoch, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
+    }
+
+    /// Trains on `loader`, validating after every epoch on tensors for a model with several
+    /// inputs or outputs (one tensor per model input, one per output).
+    @discardableResult
+    public func fit<D: Dataset>(_ loader: DataLoader<D>, epochs: Int = 1, validationData: ([Tensor], [Tensor]),
+                                classWeight: [Int: Double]? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
+                                verbose: Verbosity = .auto, callbacks: [any Callback] = [],
+                                onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
+        try fit(loader, epochs: epochs, validate: { try self.evaluate(validationData.0, validationData.1, batchSize: loader.batchSize) },
+                classWeight: classWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch, verbose: verbose,
+                callbacks: callbacks, onEpochEnd: onEpochEnd)
     }
 
     /// Trains on `loader`, evaluating on all of `validation` after every epoch.
     @discardableResult
     public func fit<D: Dataset, V: Dataset>(_ loader: DataLoader<D>, epochs: Int = 1, validation: DataLoader<V>,
+                                            classWeight: [Int: Double]? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
                                             verbose: Verbosity = .auto, callbacks: [any Callback] = [],
                                             onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
-        try fit(loader, epochs: epochs, validate: { try self.evaluate(validation) }, verbose: verbose, callbacks: callbacks,
-                onEpochEnd: onEpochEnd)
+        try fit(loader, epochs: epochs, validate: { try self.evaluate(validation) }, classWeight: classWeight,
+                initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
     }
 
     func fit<D: Dataset>(_ loader: DataLoader<D>, epochs: Int, validate: (() throws -> [String: Double])?,
+                         classWeight: [Int: Double]?, initialEpoch: Int, stepsPerEpoch: Int?,
                          verbose: Verbosity, callbacks: [any Callback],
                          onEpochEnd: ((Int, [String: Double]) -> Void)?) throws -> History {
         guard let optimizer, loss != nil else { throw TrainingError.notCompiled }
         guard loader.count > 0 else { throw TrainingError.emptyDataset }
-        let steps = loader.count
+        if let s = stepsPerEpoch, s <= 0 { throw TrainingError.invalidStepsPerEpoch(s) }
+        guard initialEpoch >= 0 else { throw TrainingError.invalidInitialEpoch(initialEpoch) }
+        if classWeight != nil && outputCount > 1 { throw TrainingError.classWeightWithMultipleOutputs }
+        let steps = Swift.min(loader.count, stepsPerEpoch ?? Int.max)
         var history = History()
         var params: [(String, Parameter)]? = nil
         try beginTraining(callbacks)
-        for epoch in stride(from: 1, through: epochs, by: 1) {
+        for epoch in stride(from: initialEpoch + 1, through: epochs, by: 1) {
             for c in callbacks { try c.onEpochBegin(epoch) }
             var bar = ProgressBar(total: steps, epoch: epoch, epochs: epochs, verbosity: verbose)
             var totals = startTotals()
@@ -66,10 +87,11 @@ extension Model {
                 let (xs, ys) = try inputsAndTargets(batch)
                 try checkedBuild(xs)
                 if params == nil { params = namedParameters.filter { $0.1.trainable } }
-                trainStep(xs: xs, ys: ys, params: params!, optimizer: optimizer, totals: &totals)
+                let weights = classWeight.map { classSampleWeights(ys[0], classWeights: $0) }
+                trainStep(xs: xs, ys: ys, sampleWeight: weights, params: params!, optimizer: optimizer, totals: &totals)
                 step += 1
                 bar.update(step: step, values: running(totals))
-                if try endBatch(step - 1, totals: totals, callbacks: callbacks) { break }
+                if try endBatch(step - 1, totals: totals, callbacks: callbacks) || step == steps { break }
             }
             let logs = try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd, validate: validate)
             for c in callbacks { try c.onEpochEnd(epoch, logs: logs) }
