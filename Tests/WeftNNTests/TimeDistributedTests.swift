@@ -4,6 +4,30 @@ import Testing
 
 /// TimeDistributed: the wrapped layer on every time step, shapes, gradients, errors.
 @Suite struct TimeDistributedTests {
+    /// Keras's mask passes through TimeDistributed (it keeps the [N, T] leading axes) to the
+    /// recurrent layer after it, in a Sequential and in a functional model.
+    @Test func maskPassesThroughToTheRecurrentLayer() throws {
+        let seq = Sequential {
+            Embedding(inputDim: 6, outputDim: 3, maskZero: true)
+            TimeDistributed(Dense(4, activation: .tanh))
+            LSTM(2)
+        }
+        _ = try seq.build(inputShape: [5])
+        setFloat64Parameters(seq, seed: 21)
+        let padded = Tensor(shape: [1, 5], scalars: [Int64(0), 0, 3, 1, 4])
+        let unpadded = Tensor(shape: [1, 3], scalars: [Int64(3), 1, 4])
+        let y = seq(padded)
+        expectNear(y.doubles, seq(unpadded).doubles, rtol: 1e-12, atol: 1e-14)
+        // Without the mask the padded steps change the state.
+        let lstm = try #require(seq.layers.last as? LSTM)
+        let unmasked = lstm(seq.layers[1](seq.layers[0](padded)))
+        #expect(!nnIsClose(unmasked.doubles, y.doubles, rtol: 1e-6, atol: 1e-8))
+
+        let ids = Input(shape: [5], dtype: .int64)
+        let f = Model(inputs: ids, outputs: try seq.layers[2](try seq.layers[1](try seq.layers[0](ids))))
+        expectNear(f(padded).doubles, y.doubles, rtol: 0, atol: 0)
+    }
+
     @Test func denseOnEveryStepEqualsDenseOnFoldedBatch() throws {
         let dense = Dense(3, activation: .tanh)
         let td = TimeDistributed(dense)
