@@ -8,7 +8,7 @@ import Weft
 /// padded keys before the softmax; `useCausalMask` also hides later keys (j > i); `queryMask`
 /// [N, Tq] zeroes the outputs of padded queries. Dropout acts on the weights in training only;
 /// the returned scores are the weights before dropout.
-public final class Attention: MultiIOLayer {
+public final class Attention: QueryValueAttention {
     public enum ScoreMode: Hashable, Sendable {
         /// scores = q · kᵀ (times `scale` with `useScale`).
         case dot
@@ -32,29 +32,11 @@ public final class Attention: MultiIOLayer {
         self.generator = generator
     }
 
-    public func build(inputShape: Shape) throws -> Shape {
-        throw ShapeError(layer: typeName, "needs inputs [query, value] or [query, value, key], got one input of shape \(inputShape)")
-    }
-
     public func build(inputShapes: [Shape]) throws -> [Shape] {
         let (out, _) = try attentionShapes(typeName, inputShapes)
         if scale == nil && useScale { scale = Parameter(.ones([], dtype: TensorDefaults.floatType)) }
         if concatScoreWeight == nil && scoreMode == .concat { concatScoreWeight = Parameter(.ones([], dtype: TensorDefaults.floatType)) }
         return [out]
-    }
-
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        preconditionFailure("Attention: needs inputs [query, value] or [query, value, key] (call(_:)); got one tensor of shape \(x.shape)")
-    }
-
-    public func call(_ inputs: [Tensor]) -> [Tensor] {
-        precondition(inputs.count == 2 || inputs.count == 3, "Attention: needs inputs [query, value] or [query, value, key], got \(inputs.count)")
-        return [self(query: inputs[0], value: inputs[1], key: inputs.count == 3 ? inputs[2] : nil)]
-    }
-
-    public func callAsFunction(query: Tensor, value: Tensor, key: Tensor? = nil, queryMask: Tensor? = nil, valueMask: Tensor? = nil,
-                               useCausalMask: Bool = false) -> Tensor {
-        attend(query: query, value: value, key: key, queryMask: queryMask, valueMask: valueMask, useCausalMask: useCausalMask).output
     }
 
     /// The output and the attention weights [N, Tq, Tv] (before dropout).
@@ -79,7 +61,7 @@ public final class Attention: MultiIOLayer {
 
 /// Keras `AdditiveAttention`: scores = Σ_d scale_d · tanh(q_i,d + k_j,d) (`scale` [D], glorot
 /// uniform at start, with `useScale`; otherwise the plain sum). Masks and dropout as ``Attention``.
-public final class AdditiveAttention: MultiIOLayer {
+public final class AdditiveAttention: QueryValueAttention {
     public let useScale: Bool
     public let dropout: Double
     public let generator: RandomGenerator
@@ -90,10 +72,6 @@ public final class AdditiveAttention: MultiIOLayer {
         self.useScale = useScale
         self.dropout = dropout
         self.generator = generator
-    }
-
-    public func build(inputShape: Shape) throws -> Shape {
-        throw ShapeError(layer: typeName, "needs inputs [query, value] or [query, value, key], got one input of shape \(inputShape)")
     }
 
     public func build(inputShapes: [Shape]) throws -> [Shape] {
@@ -108,20 +86,6 @@ public final class AdditiveAttention: MultiIOLayer {
         return [out]
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        preconditionFailure("AdditiveAttention: needs inputs [query, value] or [query, value, key] (call(_:)); got one tensor of shape \(x.shape)")
-    }
-
-    public func call(_ inputs: [Tensor]) -> [Tensor] {
-        precondition(inputs.count == 2 || inputs.count == 3, "AdditiveAttention: needs inputs [query, value] or [query, value, key], got \(inputs.count)")
-        return [self(query: inputs[0], value: inputs[1], key: inputs.count == 3 ? inputs[2] : nil)]
-    }
-
-    public func callAsFunction(query: Tensor, value: Tensor, key: Tensor? = nil, queryMask: Tensor? = nil, valueMask: Tensor? = nil,
-                               useCausalMask: Bool = false) -> Tensor {
-        attend(query: query, value: value, key: key, queryMask: queryMask, valueMask: valueMask, useCausalMask: useCausalMask).output
-    }
-
     /// The output and the attention weights [N, Tq, Tv] (before dropout).
     public func attend(query: Tensor, value: Tensor, key: Tensor? = nil, queryMask: Tensor? = nil, valueMask: Tensor? = nil,
                        useCausalMask: Bool = false) -> (output: Tensor, scores: Tensor) {
@@ -131,6 +95,33 @@ public final class AdditiveAttention: MultiIOLayer {
         let scores = (scale.map { t * $0.value.cast(to: t.dtype) } ?? t).sum(alongAxes: [3])
         return applyScores(typeName, scores, value: value, queryMask: queryMask, valueMask: valueMask, causal: useCausalMask,
                            dropout: dropout, generator: generator)
+    }
+}
+
+/// What Attention and AdditiveAttention share: inputs [query, value] or [query, value, key].
+public protocol QueryValueAttention: MultiIOLayer {
+    /// The output [N, Tq, Dv] and the attention weights [N, Tq, Tv] (before dropout).
+    func attend(query: Tensor, value: Tensor, key: Tensor?, queryMask: Tensor?, valueMask: Tensor?,
+                useCausalMask: Bool) -> (output: Tensor, scores: Tensor)
+}
+
+extension QueryValueAttention {
+    public func build(inputShape: Shape) throws -> Shape {
+        throw ShapeError(layer: typeName, "needs inputs [query, value] or [query, value, key], got one input of shape \(inputShape)")
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        preconditionFailure("\(typeName): needs inputs [query, value] or [query, value, key] (call(_:)); got one tensor of shape \(x.shape)")
+    }
+
+    public func call(_ inputs: [Tensor]) -> [Tensor] {
+        precondition(inputs.count == 2 || inputs.count == 3, "\(typeName): needs inputs [query, value] or [query, value, key], got \(inputs.count)")
+        return [self(query: inputs[0], value: inputs[1], key: inputs.count == 3 ? inputs[2] : nil)]
+    }
+
+    public func callAsFunction(query: Tensor, value: Tensor, key: Tensor? = nil, queryMask: Tensor? = nil, valueMask: Tensor? = nil,
+                               useCausalMask: Bool = false) -> Tensor {
+        attend(query: query, value: value, key: key, queryMask: queryMask, valueMask: valueMask, useCausalMask: useCausalMask).output
     }
 }
 
