@@ -3,7 +3,7 @@ import Testing
 @testable import Weft
 @testable import WeftNN
 
-// ConvLSTM2D / ConvLSTM1D against Keras 3.15.1 (torch backend, floatx float64, data_format
+// ConvLSTM1D / ConvLSTM2D / ConvLSTM3D against Keras 3.15.1 (torch backend, floatx float64, data_format
 // "channels_first"); references in KerasConvLSTMReference.swift, from:
 //
 //   det = lambda shape, a, b: (0.5 * np.sin(a * np.arange(np.prod(shape)) + b)).reshape(shape)
@@ -11,6 +11,8 @@ import Testing
 //   c2Strided = ConvLSTM2D(2, (3, 3), strides=2, return_state=True, go_backwards=True,
 //                          activation="relu", recurrent_activation="hard_sigmoid")      x (2, 3, 2, 5, 6)
 //   c1Dilated = ConvLSTM1D(3, 3, padding="same", dilation_rate=2, return_sequences=True) x (2, 4, 2, 7)
+//   c3Same    = ConvLSTM3D(2, (2, 3, 2), padding="same", return_sequences=True)         x (2, 3, 2, 3, 4, 3)
+//               (this one with keras.config.set_dtype_policy("float64") too)
 //   layer.build(x.shape); k, r, b = layer.get_weights()
 //   layer.set_weights([det(k.shape, .37, .1), det(r.shape, .53, .2), det(b.shape, .61, .4)])
 //   outputs = layer(det(x.shape, .29, .3))   (c2Strided: [last h, h, c])
@@ -24,7 +26,11 @@ private func det(_ shape: Shape, _ a: Double, _ b: Double, dtype: DType = .float
 /// Sets a built layer's weights from Keras's layouts of `det`.
 private func setKerasWeights(_ l: some ConvLSTMLayer, kernelH: Int?, kernelW: Int, channels c: Int, dtype: DType = .float64) {
     let f = l.core.filters
-    if let kh = kernelH {
+    if l.core.rank == 3 {
+        let k = l.core.kernel
+        l.kernel!.value = det([k[0], k[1], k[2], c, 4 * f], 0.37, 0.1, dtype: dtype).permuted([4, 3, 0, 1, 2])
+        l.recurrentKernel!.value = det([k[0], k[1], k[2], f, 4 * f], 0.53, 0.2, dtype: dtype).permuted([4, 3, 0, 1, 2])
+    } else if let kh = kernelH {
         l.kernel!.value = det([kh, kernelW, c, 4 * f], 0.37, 0.1, dtype: dtype).permuted([3, 2, 0, 1])
         l.recurrentKernel!.value = det([kh, kernelW, f, 4 * f], 0.53, 0.2, dtype: dtype).permuted([3, 2, 0, 1])
     } else {
@@ -72,6 +78,21 @@ struct ConvLSTMTests {
         let y = l(det([2, 4, 2, 7], 0.29, 0.3))
         #expect(y.shape == [2, 4, 3, 7])
         expectNear(y.doubles, KerasConvLSTMReference.c1Dilated0, rtol: 1e-6, atol: 1e-7)
+    }
+
+    @Test("ConvLSTM3D same padding (even kernel sizes), return sequences; its orthogonal recurrent kernel as Keras flattens it")
+    func conv3DSame() throws {
+        let l = ConvLSTM3D(2, kernel: (2, 3, 2), padding: .same, returnSequences: true)
+        #expect(try l.build(inputShape: [3, 2, 3, 4, 3]) == [3, 2, 3, 4, 3])
+        #expect(l.kernel!.value.shape == [8, 2, 2, 3, 2] && l.recurrentKernel!.value.shape == [8, 2, 2, 3, 2])
+        // The (KD·KH·KW·F) × 4F flattening of the fresh recurrent kernel has orthonormal columns.
+        let u = l.recurrentKernel!.value.cast(to: .float64).permuted([2, 3, 4, 1, 0]).reshaped(to: [24, 8])
+        expectNear(matmul(u.transposed(), u).doubles, Tensor.eye(8, 8, dtype: .float64).doubles, rtol: 0, atol: 1e-5)
+        setKerasWeights(l, kernelH: nil, kernelW: 0, channels: 2)
+        let y = l(det([2, 3, 2, 3, 4, 3], 0.29, 0.3))
+        #expect(y.shape == [2, 3, 2, 3, 4, 3])
+        expectNear(y.doubles, KerasConvLSTMReference.c3Same0, rtol: 1e-6, atol: 1e-7)
+        #expect(throws: ShapeError.self) { try ConvLSTM3D(2, kernel: (3, 3, 3)).build(inputShape: [3, 2, 2, 4, 4]) == [] }
     }
 
     @Test("Parameters as Keras (count, forget-gate bias 1, orthogonal recurrent kernel); shape mistakes name the layer")

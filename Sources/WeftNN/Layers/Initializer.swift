@@ -17,9 +17,10 @@ public enum Initializer: Hashable, Sendable {
     /// — a Dense kernel [in, out] as it stands — a normal matrix of shape (max, min) is drawn, Q of
     /// its QR decomposition is sign-corrected by sign(diag R), transposed when rows < cols and
     /// multiplied by `gain`. So the columns (rows < cols: the rows) are orthonormal.
-    /// A rank-4 shape is taken as Weft's OIHW convolution weight and follows Keras's rule for the
+    /// A rank-4 (rank-5) shape is taken as Weft's OIHW (OIDHW) convolution weight and follows Keras's rule for the
     /// equivalent HWIO kernel: rows are (kh, kw, i), columns are o, i.e. each filter
-    /// `weight[o]` flattened in (kh, kw, i) order is one column of the orthogonal matrix.
+    /// `weight[o]` flattened in (kh, kw, i) order is one column of the orthogonal matrix (the
+    /// same for OIDHW kernels, in (kd, kh, kw, i) order).
     case orthogonal(gain: Double = 1)
     /// Keras `Identity` for 2-D shapes: `gain` times the (possibly rectangular) identity.
     case identity(gain: Double = 1)
@@ -77,8 +78,8 @@ public enum Initializer: Hashable, Sendable {
 
 private func orthogonalInit(_ shape: Shape, gain: Double, dtype: DType, generator: RandomGenerator) -> Tensor {
     precondition(shape.count >= 2, "orthogonal initializer: needs a shape of rank ≥ 2, got \(shape)")
-    // Keras's flattening, of the HWIO kernel when the shape is OIHW.
-    let isConv = shape.count == 4
+    // Keras's flattening, of the HWIO (DHWIO) kernel when the shape is OIHW (OIDHW).
+    let isConv = shape.count == 4 || shape.count == 5
     let cols = isConv ? shape[0] : shape[shape.count - 1]
     let rows = shape.elementCount / Swift.max(cols, 1)
     let m = Swift.max(rows, cols), n = Swift.min(rows, cols)
@@ -92,11 +93,11 @@ private func orthogonalInit(_ shape: Shape, gain: Double, dtype: DType, generato
     // q is now the rows×cols matrix, row-major.
     var out = [Double](repeating: 0, count: rows * cols)
     if isConv {
-        let o = shape[0], ci = shape[1], kh = shape[2], kw = shape[3]
-        for oo in 0..<o { for ii in 0..<ci { for h in 0..<kh { for w in 0..<kw {
-            let r = (h * kw + w) * ci + ii
-            out[((oo * ci + ii) * kh + h) * kw + w] = gain * q[r * cols + oo]
-        } } } }
+        let o = shape[0], ci = shape[1], taps = shape.dropFirst(2).reduce(1, *)
+        for oo in 0..<o { for ii in 0..<ci { for t in 0..<taps {
+            let r = t * ci + ii                      // row of the (taps·I) × O matrix
+            out[(oo * ci + ii) * taps + t] = gain * q[r * cols + oo]
+        } } }
     } else {
         for i in 0..<out.count { out[i] = gain * q[i] }
     }
