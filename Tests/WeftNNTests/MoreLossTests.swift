@@ -164,6 +164,8 @@ import Glibc
         let lse0 = Glibc.log(Glibc.exp(1.0) + Glibc.exp(2.0) + Glibc.exp(3.0)), lse1 = Glibc.log(Glibc.exp(0.5) + Glibc.exp(-0.5) + 1.0)
         let ce = Loss.softmaxCrossEntropy(nnTensor([2, 3], x), nnLabels([2, 0]), sampleWeight: nnTensor([2], [3, 0])).item
         Self.close(ce, 3 * (lse0 - 3) / 2)
+        let ce2 = Loss.softmaxCrossEntropy(nnTensor([2, 3], x), nnLabels([2, 0]), sampleWeight: nnTensor([2], [3, 2])).item
+        Self.close(ce2, (3 * (lse0 - 3) + 2 * (lse1 - 0.5)) / 2)
     }
 
     @Test func classWeights() {

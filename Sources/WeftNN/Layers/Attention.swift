@@ -203,7 +203,6 @@ public final class MultiHeadAttention: MultiIOLayer {
         let other = (1..<(r - 1)).filter { !attn.contains($0) }
         let nb = other.reduce(n) { $0 * query.shape[$1] }
         func size(_ t: Tensor) -> Int { attn.reduce(1) { $0 * t.shape[$1] } }
-        let tq = size(query), tv = size(value)
 
         let arranged = [0] + other + [r - 1] + attn + [r]                   // [N, S…, H, E] → [N, B…, H, A…, E]
         // [N, S…, D] → [N·B, heads, A, size]
