@@ -44,6 +44,19 @@ public enum Loss: Hashable, Sendable {
     /// −cos(y, p) along the last axis (Keras sign convention: −1 when aligned),
     /// each side L2-normalised with its squared norm floored at 1e-12.
     case cosineSimilarity
+    /// p − y·log(p + ε) (Keras `Poisson`).
+    case poisson
+    /// max(max((1 − y)·p) − Σ y·p + 1, 0) over the last axis (Keras `CategoricalHinge`).
+    case categoricalHinge
+    /// Keras `BinaryFocalCrossentropy`: (1 − p_t)^γ · BCE, p_t = y·p + (1 − y)(1 − p); with
+    /// `applyClassBalancing` also weighted by α for positives and 1 − α for negatives.
+    /// Label smoothing: y ← y·(1 − s) + s/2; logits go through a sigmoid first.
+    case binaryFocalCrossentropy(gamma: Double = 2, alpha: Double = 0.25, applyClassBalancing: Bool = false,
+                                 fromLogits: Bool = false, labelSmoothing: Double = 0)
+    /// Keras `CategoricalFocalCrossentropy`: Σ α·(1 − p)^γ · (−y·log p) over the last axis, p
+    /// normalised to sum to 1 and clipped (logits go through a softmax first). Label smoothing:
+    /// y ← y·(1 − s) + s/C.
+    case categoricalFocalCrossentropy(alpha: Double = 0.25, gamma: Double = 2, fromLogits: Bool = false, labelSmoothing: Double = 0)
 
     /// Keras's `backend.epsilon()`.
     public static let epsilon = 1e-7
@@ -145,6 +158,29 @@ public enum Loss: Hashable, Sendable {
             let yn = y * rsqrt(clamp((y * y).sum(alongAxis: -1, keepingDims: true), min: 1e-12))
             let pn = prediction * rsqrt(clamp((prediction * prediction).sum(alongAxis: -1, keepingDims: true), min: 1e-12))
             return Loss.sampleMean(-(yn * pn).sum(alongAxis: -1))
+        case .poisson:
+            return Loss.sampleMean(prediction - dense(target, like: prediction) * log(prediction + eps))
+        case .categoricalHinge:
+            let y = dense(target, like: prediction)
+            let pos = (y * prediction).sum(alongAxis: -1), neg = ((1 - y) * prediction).max(alongAxis: -1)
+            return Loss.sampleMean(relu(neg - pos + 1))
+        case .binaryFocalCrossentropy(let gamma, let alpha, let balance, let fromLogits, let s):
+            var y = dense(target, like: prediction)
+            if s > 0 { y = y * (1 - s) + 0.5 * s }
+            let p = fromLogits ? sigmoid(prediction) : prediction
+            let pc = clamp(p, min: eps, max: 1 - eps)
+            let bce = -(y * log(pc) + (1 - y) * log(1 - pc))
+            let pt = y * p + (1 - y) * (1 - p)
+            var focal = pow(1 - pt, gamma) * bce
+            if balance { focal = (y * alpha + (1 - y) * (1 - alpha)) * focal }
+            return Loss.sampleMean(focal)
+        case .categoricalFocalCrossentropy(let alpha, let gamma, let fromLogits, let s):
+            var y = dense(target, like: prediction)
+            if s > 0 { y = y * (1 - s) + s / Double(prediction.shape.last ?? 1) }
+            let p = fromLogits ? prediction.softmax(axis: -1) : prediction
+            let out = clamp(p / p.sum(alongAxis: -1, keepingDims: true), min: eps, max: 1 - eps)
+            let focal = pow(1 - out, gamma) * alpha * (-y * log(out))
+            return Loss.sampleMean(focal.sum(alongAxis: -1))
         }
     }
 

@@ -261,3 +261,157 @@ public final class AUC: StreamingMetric {
         for k in thresholds.indices { truePositives[k] = 0; falsePositives[k] = 0; trueNegatives[k] = 0; falseNegatives[k] = 0 }
     }
 }
+
+/// Keras `TruePositives` (weighted count at `threshold`).
+public final class TruePositives: ConfusionMetric {
+    public init(threshold: Double = 0.5) { super.init(name: "true_positives", threshold: threshold) }
+    override public func result() -> Double { truePositives }
+}
+
+/// Keras `FalsePositives`.
+public final class FalsePositives: ConfusionMetric {
+    public init(threshold: Double = 0.5) { super.init(name: "false_positives", threshold: threshold) }
+    override public func result() -> Double { falsePositives }
+}
+
+/// Keras `TrueNegatives`.
+public final class TrueNegatives: ConfusionMetric {
+    public init(threshold: Double = 0.5) { super.init(name: "true_negatives", threshold: threshold) }
+    override public func result() -> Double { trueNegatives }
+}
+
+/// Keras `FalseNegatives`.
+public final class FalseNegatives: ConfusionMetric {
+    public init(threshold: Double = 0.5) { super.init(name: "false_negatives", threshold: threshold) }
+    override public func result() -> Double { falseNegatives }
+}
+
+/// Keras `FBetaScore` over one-hot (or multi-label 0/1) targets [N, C] and scores [N, C]: a
+/// prediction is positive where it is the row's (nonzero) maximum (`threshold` nil, Keras's
+/// default) or above `threshold`; per-class TP/FP/FN accumulate with the sample weights, and
+/// F = (1 + β²)·P·R / (β²·P + R + ε) with P = TP/(TP + FP + ε), R = TP/(TP + FN + ε), ε = 1e-7.
+/// `average`: `.micro` (counts summed over classes first), `.macro` (mean of the per-class
+/// scores) or `.weighted` (weighted by each class's support); `perClass()` gives every class's.
+public class FBetaScore: StreamingMetric {
+    public enum Average: Hashable, Sendable { case micro, macro, weighted }
+    public let name: String
+    public let beta: Double
+    public let average: Average
+    public let threshold: Double?
+    public private(set) var truePositives: [Double] = [], falsePositives: [Double] = [], falseNegatives: [Double] = []
+    /// Σ weight·target per class (the support the `.weighted` average uses).
+    public private(set) var support: [Double] = []
+
+    public init(average: Average = .macro, beta: Double = 1, threshold: Double? = nil, name: String = "fbeta_score") {
+        precondition(beta > 0, "FBetaScore: beta must be positive, got \(beta)")
+        precondition(threshold.map { $0 > 0 && $0 <= 1 } ?? true, "FBetaScore: threshold must be in (0, 1], got \(threshold ?? 0)")
+        self.name = name
+        self.beta = beta
+        self.average = average
+        self.threshold = threshold
+    }
+
+    public func update(_ prediction: Tensor, _ target: Tensor, sampleWeight: Tensor?) {
+        let p = HostRows(prediction), t = target.detached().doubles
+        precondition(prediction.rank == 2 && t.count == p.values.count,
+                     "\(name): needs scores [N, C] and targets of the same shape, got \(prediction.shape) and \(target.shape)")
+        let w = hostWeights(sampleWeight, count: p.n), c = p.width
+        if truePositives.isEmpty {
+            truePositives = [Double](repeating: 0, count: c); falsePositives = truePositives; falseNegatives = truePositives; support = truePositives
+        }
+        precondition(truePositives.count == c, "\(name): \(c) classes after \(truePositives.count)")
+        for i in 0..<p.n {
+            let row = p.row(i), top = row.max() ?? 0
+            for j in 0..<c {
+                let v = row[row.startIndex + j]
+                // As Keras: the row's maximum, unless it is 0 (an all-zero row predicts nothing).
+                let predicted = threshold.map { v > $0 } ?? (v >= top && Swift.abs(v) > 1e-9)
+                let actual = t[i * c + j]
+                truePositives[j] += w[i] * (predicted ? actual : 0)
+                falsePositives[j] += w[i] * (predicted ? 1 - actual : 0)
+                falseNegatives[j] += w[i] * (predicted ? 0 : actual)
+                support[j] += w[i] * actual
+            }
+        }
+    }
+
+    func score(_ tp: Double, _ fp: Double, _ fn: Double) -> Double {
+        let eps = 1e-7, b2 = beta * beta
+        let precision = tp / (tp + fp + eps), recall = tp / (tp + fn + eps)
+        return (1 + b2) * precision * recall / (b2 * precision + recall + eps)
+    }
+
+    /// Each class's score.
+    public func perClass() -> [Double] { (0..<truePositives.count).map { score(truePositives[$0], falsePositives[$0], falseNegatives[$0]) } }
+
+    public func result() -> Double {
+        guard !truePositives.isEmpty else { return 0 }
+        switch average {
+        case .micro: return score(truePositives.reduce(0, +), falsePositives.reduce(0, +), falseNegatives.reduce(0, +))
+        case .macro: return perClass().reduce(0, +) / Double(truePositives.count)
+        case .weighted:
+            let total = support.reduce(0, +)
+            return total == 0 ? 0 : zip(perClass(), support).map { $0 * $1 }.reduce(0, +) / total
+        }
+    }
+
+    public func reset() { truePositives = []; falsePositives = []; falseNegatives = []; support = [] }
+}
+
+/// Keras `F1Score`: ``FBetaScore`` with β = 1.
+public final class F1Score: FBetaScore {
+    public init(average: Average = .macro, threshold: Double? = nil) {
+        super.init(average: average, beta: 1, threshold: threshold, name: "f1_score")
+    }
+}
+
+/// Keras `R2Score` (coefficient of determination) over targets and predictions [N] or [N, K]:
+/// per output 1 − SSE/SST accumulated over batches (an output with SST = 0 scores 0), averaged
+/// uniformly or weighted by SST (`varianceWeighted`); with `numRegressors` p > 0 the adjusted
+/// 1 − (1 − R²)(n − 1)/(n − p − 1), n the number of target values seen (N·K, as Keras counts),
+/// and the plain score when n ≤ p + 1 (as Keras).
+public final class R2Score: StreamingMetric {
+    public let name = "r2_score"
+    public let varianceWeighted: Bool
+    public let numRegressors: Int
+    private var sum: [Double] = [], squaredSum: [Double] = [], sse: [Double] = [], count: [Double] = []
+    private var samples = 0.0
+
+    public init(varianceWeighted: Bool = false, numRegressors: Int = 0) {
+        precondition(numRegressors >= 0, "R2Score: numRegressors must be >= 0, got \(numRegressors)")
+        self.varianceWeighted = varianceWeighted
+        self.numRegressors = numRegressors
+    }
+
+    public func update(_ prediction: Tensor, _ target: Tensor, sampleWeight: Tensor?) {
+        let p = HostRows(prediction), t = target.detached().doubles
+        precondition(t.count == p.values.count, "r2_score: target has \(t.count) elements, prediction \(p.values.count)")
+        let w = hostWeights(sampleWeight, count: p.n), k = Swift.max(p.width, 1)
+        if sum.isEmpty { sum = [Double](repeating: 0, count: k); squaredSum = sum; sse = sum; count = sum }
+        precondition(sum.count == k, "r2_score: \(k) outputs after \(sum.count)")
+        for i in 0..<p.n {
+            for j in 0..<k {
+                let y = t[i * k + j], e = y - p.values[i * k + j]
+                sum[j] += w[i] * y; squaredSum[j] += w[i] * y * y; sse[j] += w[i] * e * e; count[j] += w[i]
+            }
+        }
+        samples += Double(t.count)          // Keras counts target values (N·K), not rows
+    }
+
+    public func result() -> Double {
+        guard !sum.isEmpty else { return 0 }
+        let sst = (0..<sum.count).map { squaredSum[$0] - sum[$0] * sum[$0] / Swift.max(count[$0], 1e-300) }
+        let raw = (0..<sum.count).map { sst[$0] == 0 ? 0 : 1 - sse[$0] / sst[$0] }
+        var r2 = varianceWeighted
+            ? (sst.reduce(0, +) == 0 ? 0 : zip(raw, sst).map { $0 * $1 }.reduce(0, +) / sst.reduce(0, +))
+            : raw.reduce(0, +) / Double(raw.count)
+        // Keras warns and keeps the plain score when there are too few samples to adjust.
+        if numRegressors > 0 && samples - Double(numRegressors) - 1 > 0 {
+            let n = samples, p = Double(numRegressors)
+            r2 = 1 - (1 - r2) * (n - 1) / (n - p - 1)
+        }
+        return r2
+    }
+
+    public func reset() { sum = []; squaredSum = []; sse = []; count = []; samples = 0 }
+}
