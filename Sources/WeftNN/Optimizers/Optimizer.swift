@@ -29,6 +29,8 @@ final class SlotStore {
         return s
     }
     func set(_ p: Parameter, _ s: [Tensor]) { slots[ObjectIdentifier(p)] = s }
+    /// The slots of `p`, nil before its first update.
+    func existing(_ p: Parameter) -> [Tensor]? { slots[ObjectIdentifier(p)] }
 
     /// One optimizer step over every trainable parameter: fetches its `count` slots (none when
     /// 0), runs the in-place kernel for the parameter's dtype, and keeps the slots.
