@@ -208,6 +208,8 @@ extension Model {
             for c in callbacks { try c.onEpochEnd(epoch, logs: logs) }
             if stopTraining { break }
         }
+        // Keras's use_ema: the averaged weights are the trained ones.
+        if let c = optimizer as? ConfiguredOptimizer, c.emaMomentum != nil { c.finalizeVariableValues(parameters) }
         for c in callbacks { try c.onTrainEnd() }
         return history
     }
