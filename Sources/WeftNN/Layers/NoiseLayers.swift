@@ -62,72 +62,51 @@ public final class AlphaDropout: Layer {
 }
 
 /// Drops whole channels of channels-first input ([N, C, spatial…]), in training mode only: each
-/// (sample, channel) is zeroed with probability `rate`, the rest scaled by 1/(1−rate).
-func spatialDropout(_ x: Tensor, rate: Double, generator: RandomGenerator) -> Tensor {
-    guard LearningPhase.isTraining, rate > 0 else { return x }
-    let ones = Tensor.ones([x.shape[0], x.shape[1]] + [Int](repeating: 1, count: x.rank - 2), dtype: x.dtype)
-    let mask = withoutGradient { dropout(ones, rate: rate, training: true, generator: generator) }
-    return x * mask
-}
-
-/// Drops whole channels of [N, C, L] input (Keras `SpatialDropout1D`, channels-first as Weft's
-/// `Conv1D`), in training mode only.
-public final class SpatialDropout1D: Layer {
+/// (sample, channel) is zeroed with probability `rate`, the rest scaled by 1/(1−rate). The
+/// SpatialDropout1D/2D/3D layers differ only in the input rank they accept.
+public class SpatialDropoutLayer: Layer {
     public let rate: Double
     public let generator: RandomGenerator
+    let spatialRank: Int
+    let expected: String
 
-    public init(_ rate: Double, generator: RandomGenerator = .global) {
-        precondition(rate >= 0 && rate < 1, "SpatialDropout1D: rate must be in [0, 1), got \(rate)")
+    init(_ rate: Double, generator: RandomGenerator, spatialRank: Int, expected: String) {
         self.rate = rate
         self.generator = generator
+        self.spatialRank = spatialRank
+        self.expected = expected
+        precondition(rate >= 0 && rate < 1, "\(typeName): rate must be in [0, 1), got \(rate)")
     }
     public func build(inputShape s: Shape) throws -> Shape {
-        guard s.count == 2 else { throw ShapeError(layer: "SpatialDropout1D", "expects per-sample input [channels, length], got \(s)") }
+        guard s.count == spatialRank + 1 else { throw ShapeError(layer: typeName, "expects per-sample input \(expected), got \(s)") }
         return s
     }
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 3, "SpatialDropout1D: expects [N, C, L] input, got \(x.shape)")
-        return spatialDropout(x, rate: rate, generator: generator)
+        precondition(x.rank == spatialRank + 2, "\(typeName): expects input [N] + \(expected), got \(x.shape)")
+        guard LearningPhase.isTraining, rate > 0 else { return x }
+        let ones = Tensor.ones([x.shape[0], x.shape[1]] + [Int](repeating: 1, count: spatialRank), dtype: x.dtype)
+        let mask = withoutGradient { dropout(ones, rate: rate, training: true, generator: generator) }
+        return x * mask
     }
 }
 
-/// Drops whole channels of [N, C, D, H, W] input (Keras `SpatialDropout3D`), in training mode only.
-public final class SpatialDropout3D: Layer {
-    public let rate: Double
-    public let generator: RandomGenerator
-
+/// Keras `SpatialDropout1D` on [N, C, L] (channels-first, as Weft's `Conv1D`).
+public final class SpatialDropout1D: SpatialDropoutLayer {
     public init(_ rate: Double, generator: RandomGenerator = .global) {
-        precondition(rate >= 0 && rate < 1, "SpatialDropout3D: rate must be in [0, 1), got \(rate)")
-        self.rate = rate
-        self.generator = generator
-    }
-    public func build(inputShape s: Shape) throws -> Shape {
-        guard s.count == 4 else { throw ShapeError(layer: "SpatialDropout3D", "expects per-sample input [channels, depth, height, width], got \(s)") }
-        return s
-    }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 5, "SpatialDropout3D: expects [N, C, D, H, W] input, got \(x.shape)")
-        return spatialDropout(x, rate: rate, generator: generator)
+        super.init(rate, generator: generator, spatialRank: 1, expected: "[channels, length]")
     }
 }
 
-/// Drops whole channels of NCHW input, in training mode only (Keras `SpatialDropout2D`): each
-/// (sample, channel) map is zeroed with probability `rate`, the rest scaled by 1/(1−rate).
-public final class SpatialDropout2D: Layer {
-    public let rate: Double
-    public let generator: RandomGenerator
-
+/// Keras `SpatialDropout2D` on NCHW input.
+public final class SpatialDropout2D: SpatialDropoutLayer {
     public init(_ rate: Double, generator: RandomGenerator = .global) {
-        precondition(rate >= 0 && rate < 1, "SpatialDropout2D: rate must be in [0, 1), got \(rate)")
-        self.rate = rate
-        self.generator = generator
+        super.init(rate, generator: generator, spatialRank: 2, expected: "[channels, height, width]")
     }
-    public func build(inputShape s: Shape) throws -> Shape {
-        guard s.count == 3 else { throw ShapeError(layer: "SpatialDropout2D", "expects per-sample input [channels, height, width], got \(s)") }
-        return s
-    }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 4, "SpatialDropout2D: expects NCHW input, got \(x.shape)")
-        return spatialDropout(x, rate: rate, generator: generator)
+}
+
+/// Keras `SpatialDropout3D` on [N, C, D, H, W].
+public final class SpatialDropout3D: SpatialDropoutLayer {
+    public init(_ rate: Double, generator: RandomGenerator = .global) {
+        super.init(rate, generator: generator, spatialRank: 3, expected: "[channels, depth, height, width]")
     }
 }
