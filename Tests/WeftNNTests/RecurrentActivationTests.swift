@@ -81,7 +81,7 @@ struct RecurrentActivationTests {
         // The backward copy is the forward layer run over the reversed sequence.
         let x = det([N, T, C], 0.29, 0.3)
         _ = try bi.build(inputShape: [T, C])
-        for l in [bi.forwardLayer, bi.backwardLayer] {
+        for l in [bi.forwardLayer, bi.backwardLayer].map({ $0 as! any RecurrentLayer }) {
             l.kernel!.value = det(l.kernel!.value.shape, 0.37, 0.1)
             l.recurrentKernel!.value = det(l.recurrentKernel!.value.shape, 0.53, 0.2)
             l.bias!.value = det(l.bias!.value.shape, 0.61, 0.4)

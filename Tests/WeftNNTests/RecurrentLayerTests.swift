@@ -86,10 +86,9 @@ struct RecurrentLayerTests {
         _ = try bi.build(inputShape: [5, 3])
         let y = bi(x)
         #expect(y.shape == [2, 5, 8])
-        let f = rnn(x, cell: .vanillaTanh, weightsLayer: bi.forwardLayer.kernel!.value, weightsIter: bi.forwardLayer.recurrentKernel!.value,
-                    bias: bi.forwardLayer.bias!.value)
-        let b = rnn(x, cell: .vanillaTanh, weightsLayer: bi.backwardLayer.kernel!.value, weightsIter: bi.backwardLayer.recurrentKernel!.value,
-                    bias: bi.backwardLayer.bias!.value, reverse: true)
+        let fl = try #require(bi.forwardLayer as? SimpleRNN), bl = try #require(bi.backwardLayer as? SimpleRNN)
+        let f = rnn(x, cell: .vanillaTanh, weightsLayer: fl.kernel!.value, weightsIter: fl.recurrentKernel!.value, bias: fl.bias!.value)
+        let b = rnn(x, cell: .vanillaTanh, weightsLayer: bl.kernel!.value, weightsIter: bl.recurrentKernel!.value, bias: bl.bias!.value, reverse: true)
         expectNear(y.doubles, concatenate([f.output, b.output], axis: -1).doubles, rtol: 1e-6, atol: 1e-7)
         let summed = Bidirectional(GRU(3), mergeMode: .sum)
         #expect(try summed.build(inputShape: [5, 3]) == [3])

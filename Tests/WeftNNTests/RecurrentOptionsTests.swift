@@ -149,6 +149,6 @@ struct RecurrentOptionsTests {
         // Bidirectional carries both directions' states.
         let bi = Bidirectional(GRU(H, stateful: true))
         _ = bi(first)
-        #expect(bi.forwardLayer.carriedStates?.count == 1 && bi.backwardLayer.carriedStates?.count == 1)
+        #expect((bi.forwardLayer as? GRU)?.carriedStates?.count == 1 && (bi.backwardLayer as? GRU)?.carriedStates?.count == 1)
     }
 }

@@ -88,7 +88,7 @@ public struct RecurrentOptions: Sendable {
 }
 
 /// What SimpleRNN, LSTM and GRU have in common; implemented once in the extension below.
-public protocol RecurrentLayer: MultiIOLayer, MaskConsumingLayer, MaskingLayer {
+public protocol RecurrentLayer: BidirectionalWrappable {
     var units: Int { get }
     var cell: RNNCell { get }
     var options: RecurrentOptions { get }
@@ -347,21 +347,55 @@ public final class GRU: RecurrentLayer {
     }
 }
 
+/// A recurrent layer that ``Bidirectional`` can run both ways: SimpleRNN / LSTM / GRU (fused) and
+/// the generic ``RNN`` over any cell.
+public protocol BidirectionalWrappable: MultiIOLayer, MaskConsumingLayer, MaskingLayer {
+    /// How many states one direction has (an LSTM two).
+    var directionStateCount: Int { get }
+    var returnsSequences: Bool { get }
+    var returnsState: Bool { get }
+    /// Runs over [N, T, C]: the output (every step in processing order with `returnsSequences`,
+    /// else the last) and the final states, as the layer's own call.
+    func runDirection(_ x: Tensor, initialStates: [Tensor], mask: Tensor?) -> (output: Tensor, states: [Tensor])
+    /// A layer with the same settings and fresh parameters running the other way, or nil where
+    /// it cannot be made (an `RNN` over a custom cell without `freshCopy()`).
+    func oppositeCopy() -> (any BidirectionalWrappable)?
+}
+
+extension RecurrentLayer {
+    public var directionStateCount: Int { stateCount }
+    public var returnsSequences: Bool { options.returnSequences }
+    public var returnsState: Bool { options.returnState }
+    public func runDirection(_ x: Tensor, initialStates: [Tensor], mask: Tensor?) -> (output: Tensor, states: [Tensor]) {
+        let (out, states) = run(x, initialStates: initialStates, mask: mask, reverse: options.goBackwards)
+        return (keras(out), states)
+    }
+    public func oppositeCopy() -> (any BidirectionalWrappable)? { reversedCopy() }
+}
+
 /// Keras `Bidirectional`: the wrapped layer forward and a copy of it backward over the same
-/// sequence, outputs merged (`concat` by default). With `returnState`, the outputs are
-/// [merged, forward states…, backward states…].
+/// sequence, outputs merged (`concat` by default); the backward sequence is flipped back so that
+/// both align with the input steps. With `returnState`, the outputs are
+/// [merged, forward states…, backward states…]. Wraps SimpleRNN / LSTM / GRU or a generic
+/// `RNN(cell)`; for an `RNN` over a custom cell pass `backwardLayer` (or give the cell
+/// `freshCopy()`).
 public final class Bidirectional: MultiIOLayer, MaskConsumingLayer, MaskingLayer {
     public enum MergeMode: Hashable, Sendable { case concat, sum, mul, ave }
-    public let forwardLayer: any RecurrentLayer
-    public let backwardLayer: any RecurrentLayer
+    public let forwardLayer: any BidirectionalWrappable
+    public let backwardLayer: any BidirectionalWrappable
     public let mergeMode: MergeMode
 
-    public init(_ layer: any RecurrentLayer, mergeMode: MergeMode = .concat, backwardLayer: (any RecurrentLayer)? = nil) {
+    public init(_ layer: any BidirectionalWrappable, mergeMode: MergeMode = .concat, backwardLayer: (any BidirectionalWrappable)? = nil) {
+        guard let backward = backwardLayer ?? layer.oppositeCopy() else {
+            preconditionFailure("Bidirectional: cannot copy \(layer.typeName)'s cell for the backward direction; "
+                                + "pass backwardLayer: (an RNN with goBackwards: true) or give the cell freshCopy()")
+        }
         self.forwardLayer = layer
-        self.backwardLayer = backwardLayer ?? layer.reversedCopy()
+        self.backwardLayer = backward
         self.mergeMode = mergeMode
-        precondition(self.backwardLayer.options.returnSequences == layer.options.returnSequences,
-                     "Bidirectional: the forward and backward layers must agree on returnSequences")
+        precondition(backward.returnsSequences == layer.returnsSequences && backward.returnsState == layer.returnsState
+                     && backward.directionStateCount == layer.directionStateCount,
+                     "Bidirectional: the forward and backward layers must agree on returnSequences, returnState and their states")
     }
 
     public var typeName: String { "Bidirectional" }
@@ -376,7 +410,7 @@ public final class Bidirectional: MultiIOLayer, MaskConsumingLayer, MaskingLayer
     }
 
     public func build(inputShapes: [Shape]) throws -> [Shape] {
-        let n = forwardLayer.stateCount
+        let n = forwardLayer.directionStateCount
         guard inputShapes.count == 1 || inputShapes.count == 1 + 2 * n else {
             throw ShapeError(layer: "Bidirectional", "takes the input and \(2 * n) initial states, got \(inputShapes.count) inputs")
         }
@@ -384,24 +418,32 @@ public final class Bidirectional: MultiIOLayer, MaskConsumingLayer, MaskingLayer
         let b = try backwardLayer.build(inputShapes: [inputShapes[0]] + Array(inputShapes.dropFirst(1 + n)))
         var out = f[0]
         if mergeMode == .concat { out[out.count - 1] += b[0].last! }
-        return forwardLayer.options.returnState ? [out] + Array(f.dropFirst()) + Array(b.dropFirst()) : [out]
+        return forwardLayer.returnsState ? [out] + Array(f.dropFirst()) + Array(b.dropFirst()) : [out]
     }
 
     public func build(inputShape: Shape) throws -> Shape { try build(inputShapes: [inputShape])[0] }
 
     func call(_ inputs: [Tensor], mask: Tensor?) -> [Tensor] {
-        let n = forwardLayer.stateCount
+        let n = forwardLayer.directionStateCount
         let x = inputs[0]
         let fInit = Array(inputs.dropFirst().prefix(n)), bInit = Array(inputs.dropFirst(1 + n))
-        // Both directions aligned with the input steps (no reversal of the backward sequence).
-        let f = forwardLayer.run(x, initialStates: fInit, mask: mask, reverse: forwardLayer.options.goBackwards)
-        let b = backwardLayer.run(x, initialStates: bInit, mask: mask, reverse: backwardLayer.options.goBackwards)
-        let merged = merge(f.output, b.output)
-        return forwardLayer.options.returnState ? [merged] + f.states + b.states : [merged]
+        let f = forwardLayer.runDirection(x, initialStates: fInit, mask: mask)
+        var b = backwardLayer.runDirection(x, initialStates: bInit, mask: mask)
+        if backwardLayer.returnsSequences {
+            // As Keras: the backward sequence (in its processing order) flipped back.
+            let t = b.output.shape[1]
+            b.output = b.output.indexSelect(axis: 1, indices: Tensor(shape: [t], scalars: (0..<t).reversed().map { Int32($0) }))
+        }
+        var merged = merge(f.output, b.output)
+        if let mask, forwardLayer.returnsSequences {
+            // Keras's Bidirectional sets zero_output_for_mask: masked steps output zeros.
+            merged = merged * (mask.cast(to: x.dtype) .!= Tensor(0.0, dtype: x.dtype)).cast(to: x.dtype).unsqueezed(axis: 2)
+        }
+        return forwardLayer.returnsState ? [merged] + f.states + b.states : [merged]
     }
 
     public func call(_ inputs: [Tensor]) -> [Tensor] { call(inputs, mask: nil) }
     public func callAsFunction(_ x: Tensor) -> Tensor { call([x], mask: nil)[0] }
     public func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor { call([x], mask: mask)[0] }
-    public func computeMask(_ input: Tensor, inputMask: Tensor?) -> Tensor? { forwardLayer.options.returnSequences ? inputMask : nil }
+    public func computeMask(_ input: Tensor, inputMask: Tensor?) -> Tensor? { forwardLayer.returnsSequences ? inputMask : nil }
 }

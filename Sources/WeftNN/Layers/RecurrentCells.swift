@@ -16,9 +16,14 @@ public protocol RecurrentCell: Layer {
     /// One step: x [N, C] and the states ([N, stateSize] each) → the output [N, outputSize] and
     /// the new states.
     func step(_ x: Tensor, states: [Tensor]) -> (output: Tensor, states: [Tensor])
+    /// A cell with the same settings and fresh (unbuilt) parameters, for ``Bidirectional``'s
+    /// backward copy; nil (the default) where the cell cannot make one.
+    func freshCopy() -> (any RecurrentCell)?
 }
 
 extension RecurrentCell {
+    public func freshCopy() -> (any RecurrentCell)? { nil }
+
     /// A cell as a plain layer: one step from zero states on [C] input.
     public func build(inputShape: Shape) throws -> Shape {
         guard inputShape.count == 1 else {
@@ -37,6 +42,7 @@ extension RecurrentCell {
 /// the step) kept as the cell's own `kernel`, `recurrentKernel`, `bias`.
 protocol BuiltinCell: RecurrentCell {
     var layer: any RecurrentLayer { get }
+    init(wrapping layer: any RecurrentLayer)
     var kernel: Parameter? { get set }
     var recurrentKernel: Parameter? { get set }
     var bias: Parameter? { get set }
@@ -46,6 +52,8 @@ extension BuiltinCell {
     public var units: Int { layer.units }
     public var stateSizes: [Int] { [Int](repeating: layer.units, count: layer.stateCount) }
     public var outputSize: Int { layer.units }
+    /// The layer's copy runs the other way, which a single step does not see.
+    public func freshCopy() -> (any RecurrentCell)? { Self(wrapping: layer.reversedCopy()) }
     /// The wrapped layer is not a child: its parameters are this cell's.
     public var namedChildren: [(String, any Layer)] { [] }
 
@@ -87,6 +95,7 @@ public final class SimpleRNNCell: BuiltinCell {
     public var kernel: Parameter?
     public var recurrentKernel: Parameter?
     public var bias: Parameter?
+    init(wrapping layer: any RecurrentLayer) { self.layer = layer }
     public init(_ units: Int, activation: Activation = .tanh, useBias: Bool = true, options: RecurrentOptions = RecurrentOptions()) {
         layer = SimpleRNN(units, activation: activation, useBias: useBias, options: Self.checked(options, "SimpleRNNCell"))
     }
@@ -98,6 +107,7 @@ public final class LSTMCell: BuiltinCell {
     public var kernel: Parameter?
     public var recurrentKernel: Parameter?
     public var bias: Parameter?
+    init(wrapping layer: any RecurrentLayer) { self.layer = layer }
     public init(_ units: Int, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid, useBias: Bool = true,
                 unitForgetBias: Bool = true, options: RecurrentOptions = RecurrentOptions()) {
         layer = LSTM(units, activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
@@ -111,6 +121,7 @@ public final class GRUCell: BuiltinCell {
     public var kernel: Parameter?
     public var recurrentKernel: Parameter?
     public var bias: Parameter?
+    init(wrapping layer: any RecurrentLayer) { self.layer = layer }
     public init(_ units: Int, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid, useBias: Bool = true,
                 resetAfter: Bool = true, options: RecurrentOptions = RecurrentOptions()) {
         layer = GRU(units, activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
@@ -127,6 +138,10 @@ public final class StackedRNNCells: RecurrentCell {
         self.cells = cells
     }
     public var stateSizes: [Int] { cells.flatMap(\.stateSizes) }
+    public func freshCopy() -> (any RecurrentCell)? {
+        let copies = cells.compactMap { $0.freshCopy() }
+        return copies.count == cells.count ? StackedRNNCells(copies) : nil
+    }
     public var outputSize: Int { cells.last!.outputSize }
     public var namedChildren: [(String, any Layer)] { cells.enumerated().map { ("\($0.offset)", $0.element) } }
 
@@ -156,7 +171,7 @@ public final class StackedRNNCells: RecurrentCell {
 /// output [N, H] or every step's [N, T, H] (`returnSequences`), then the final states
 /// (`returnState`); initial states may follow the input. With a Keras mask, masked steps carry
 /// the states over and repeat the previous output.
-public final class RNN: MultiIOLayer, MaskConsumingLayer, MaskingLayer {
+public final class RNN: BidirectionalWrappable {
     public let cell: any RecurrentCell
     public let returnSequences: Bool
     public let returnState: Bool
@@ -225,4 +240,15 @@ public final class RNN: MultiIOLayer, MaskConsumingLayer, MaskingLayer {
     public func callAsFunction(_ x: Tensor) -> Tensor { call([x], mask: nil)[0] }
     public func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor { call([x], mask: mask)[0] }
     public func computeMask(_ input: Tensor, inputMask: Tensor?) -> Tensor? { returnSequences ? inputMask : nil }
+
+    public var directionStateCount: Int { cell.stateSizes.count }
+    public var returnsSequences: Bool { returnSequences }
+    public var returnsState: Bool { returnState }
+    public func runDirection(_ x: Tensor, initialStates: [Tensor], mask: Tensor?) -> (output: Tensor, states: [Tensor]) {
+        let r = call([x] + initialStates, mask: mask)
+        return (r[0], returnState ? Array(r.dropFirst()) : [])
+    }
+    public func oppositeCopy() -> (any BidirectionalWrappable)? {
+        cell.freshCopy().map { RNN($0, returnSequences: returnSequences, returnState: returnState, goBackwards: !goBackwards) }
+    }
 }
