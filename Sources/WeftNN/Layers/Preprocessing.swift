@@ -132,13 +132,10 @@ public final class CategoryEncoding: Layer {
         let n = x.rank == 0 ? 1 : x.shape[0], ids = x.detached().doubles
         let per = n == 0 ? 0 : ids.count / n
         precondition(outputMode != .oneHot || per == 1, "CategoryEncoding: one-hot takes one id per sample, got input \(x.shape)")
-        var out = [Double](repeating: 0, count: n * numTokens)
-        for (i, v) in ids.enumerated() {
-            let id = Int(v)
-            precondition(Double(id) == v && id >= 0 && id < numTokens, "CategoryEncoding: id \(v) is not in [0, \(numTokens))")
-            let k = (i / Swift.max(per, 1)) * numTokens + id
-            out[k] = outputMode == .count ? out[k] + 1 : 1
+        for v in ids {
+            precondition(Double(Int(v)) == v && v >= 0 && Int(v) < numTokens, "CategoryEncoding: id \(v) is not in [0, \(numTokens))")
         }
-        return Tensor(shape: [n, numTokens], scalars: out).cast(to: TensorDefaults.floatType)
+        return encodeCategorical(ids.map { Int64($0) }, shape: [n, Swift.max(per, 1)], depth: numTokens,
+                                 outputMode == .count ? .count : outputMode == .oneHot ? .oneHot : .multiHot)
     }
 }
