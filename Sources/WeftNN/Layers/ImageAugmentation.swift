@@ -1,0 +1,267 @@
+import Foundation
+import Weft
+
+// Keras's random image augmentation layers on channels-first images [N, C, H, W]:
+// RandomRotation, RandomZoom, RandomTranslation (one affine map per image, sampled as Keras's
+// `ops.image.affine_transform`: bilinear or nearest, fill modes reflect / wrap / constant /
+// nearest), RandomContrast and RandomBrightness. Each draws one value per image in training
+// mode and passes images through unchanged in inference, as Keras.
+
+/// How an affine augmentation fills points that fall outside the image (Keras's `fill_mode`):
+/// `.reflect` (d c b a | a b c d | d c b a), `.wrap` (a b c d | a b c d), `.constant`
+/// (`fillValue`), `.nearest` (a a a a | a b c d | d d d d).
+public enum FillMode: Hashable, Sendable { case reflect, wrap, constant, nearest }
+
+/// A random factor as Keras takes it: one number f (the range −f…f) or two bounds `[lower, upper]`.
+public struct AugmentationFactor: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral, Hashable, Sendable {
+    public let lower: Double
+    public let upper: Double
+    /// Given as one number (Keras's scalar form).
+    public let isScalar: Bool
+
+    public init(_ f: Double) { lower = -Swift.abs(f); upper = Swift.abs(f); isScalar = true }
+    public init(_ lower: Double, _ upper: Double) {
+        self.lower = Swift.min(lower, upper)
+        self.upper = Swift.max(lower, upper)
+        isScalar = false
+    }
+    public init(floatLiteral v: Double) { self.init(v) }
+    public init(integerLiteral v: Int) { self.init(Double(v)) }
+    public init(arrayLiteral bounds: Double...) {
+        precondition(bounds.count == 2, "a factor is one number or [lower, upper], got \(bounds)")
+        self.init(bounds[0], bounds[1])
+    }
+}
+
+private func floorMod(_ a: Int, _ b: Int) -> Int { let r = a % b; return r < 0 ? r + b : r }
+
+/// Keras's index fixers for the fill modes (torch backend `map_coordinates`).
+@inline(__always) private func fixIndex(_ i: Int, _ size: Int, _ mode: FillMode) -> Int {
+    switch mode {
+    case .constant, .nearest: return Swift.min(Swift.max(i, 0), size - 1)
+    case .wrap: return floorMod(i, size)
+    case .reflect:
+        // Half-sample symmetric: the mirror (triangular wave) of 2i + 1 over 2·size + 1, halved
+        // (m is odd, so m − 1 ≥ 0).
+        let s = 2 * size
+        let m = Swift.abs(floorMod(2 * i + 1 + s, 2 * s) - s)
+        return (m - 1) / 2
+    }
+}
+
+/// Samples each image i of [N, C, H, W] at the input points (a0·x + a1·y + a2,
+/// b0·x + b1·y + b2) of its output pixels (x, y), `transforms[i]` = [a0, a1, a2, b0, b1, b2].
+func affineTransform(_ x: Tensor, _ transforms: [[Double]], interpolation: Interpolation, fillMode: FillMode, fillValue: Double) -> Tensor {
+    precondition(x.rank == 4, "affine transform: expects [N, C, H, W] images, got \(x.shape)")
+    let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+    precondition(transforms.count == n, "affine transform: one transform per image")
+    let v = x.detached().doubles
+    var out = [Double](repeating: 0, count: v.count)
+    for i in 0..<n {
+        let t = transforms[i]
+        for row in 0..<h {
+            for col in 0..<w {
+                let xi = t[0] * Double(col) + t[1] * Double(row) + t[2]
+                let yi = t[3] * Double(col) + t[4] * Double(row) + t[5]
+                // Up to four taps: (row index, column index, weight, inside the image).
+                var taps: [(Int, Int, Double, Bool)] = []
+                switch interpolation {
+                case .nearest:
+                    let r = Int(yi.rounded(.toNearestOrEven)), q = Int(xi.rounded(.toNearestOrEven))
+                    taps = [(r, q, 1, r >= 0 && r < h && q >= 0 && q < w)]
+                case .bilinear:
+                    let y0 = yi.rounded(.down), x0 = xi.rounded(.down)
+                    let fy = yi - y0, fx = xi - x0
+                    let r0 = Int(y0), q0 = Int(x0)
+                    for (r, wy) in [(r0, 1 - fy), (r0 + 1, fy)] {
+                        for (q, wx) in [(q0, 1 - fx), (q0 + 1, fx)] {
+                            taps.append((r, q, wy * wx, r >= 0 && r < h && q >= 0 && q < w))
+                        }
+                    }
+                }
+                for ch in 0..<c {
+                    let base = (i * c + ch) * h * w
+                    var s = 0.0
+                    for (r, q, weight, inside) in taps {
+                        let value = fillMode == .constant && !inside ? fillValue
+                            : v[base + fixIndex(r, h, fillMode) * w + fixIndex(q, w, fillMode)]
+                        s += weight * value
+                    }
+                    out[base + row * w + col] = s
+                }
+            }
+        }
+    }
+    return Tensor(shape: x.shape, scalars: out).cast(to: x.dtype.isFloatingPoint ? x.dtype : TensorDefaults.floatType)
+}
+
+/// The random layers' shared parts: image checks, per-image draws.
+protocol RandomImageLayer: Layer {
+    var generator: RandomGenerator { get }
+}
+
+extension RandomImageLayer {
+    public func build(inputShape s: Shape) throws -> Shape {
+        try checkImages(typeName, s)
+        return s
+    }
+
+    /// One uniform draw in [lower, upper] per image.
+    func draws(_ n: Int, _ lower: Double, _ upper: Double) -> [Double] {
+        Tensor.randomUniform([n], low: lower, high: upper, dtype: .float64, generator: generator).doubles
+    }
+
+    func checked(_ x: Tensor) -> (n: Int, h: Int, w: Int) {
+        precondition(x.rank == 4, "\(typeName): expects [N, C, H, W] images, got \(x.shape)")
+        return (x.shape[0], x.shape[2], x.shape[3])
+    }
+}
+
+/// Keras `RandomRotation`: each image rotated about its centre by factor·360° (a draw in
+/// [lower, upper] of `factor`; one number f: −f…f), counter-clockwise for positive angles.
+public final class RandomRotation: RandomImageLayer {
+    public let factor: AugmentationFactor
+    public let fillMode: FillMode
+    public let interpolation: Interpolation
+    public let fillValue: Double
+    public let generator: RandomGenerator
+
+    public init(factor: AugmentationFactor, fillMode: FillMode = .reflect, interpolation: Interpolation = .bilinear,
+                fillValue: Double = 0, generator: RandomGenerator = .global) {
+        self.factor = factor
+        self.fillMode = fillMode
+        self.interpolation = interpolation
+        self.fillValue = fillValue
+        self.generator = generator
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, h, w) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let cx = 0.5 * Double(w - 1), cy = 0.5 * Double(h - 1)
+        let transforms = draws(n, factor.lower, factor.upper).map { f -> [Double] in
+            let angle = f * 360 * Double.pi / 180
+            let cs = Foundation.cos(angle), sn = Foundation.sin(angle)
+            return [cs, -sn, cx - cx * cs + cy * sn, sn, cs, cy - cx * sn - cy * cs]
+        }
+        return affineTransform(x, transforms, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue)
+    }
+}
+
+/// Keras `RandomZoom`: each image scaled about its centre; a factor z draws 1 + z (positive:
+/// zoom out, negative: in) for the height and — when `widthFactor` is nil, the same — for the width.
+public final class RandomZoom: RandomImageLayer {
+    public let heightFactor: AugmentationFactor
+    public let widthFactor: AugmentationFactor?
+    public let fillMode: FillMode
+    public let interpolation: Interpolation
+    public let fillValue: Double
+    public let generator: RandomGenerator
+
+    public init(heightFactor: AugmentationFactor, widthFactor: AugmentationFactor? = nil, fillMode: FillMode = .reflect,
+                interpolation: Interpolation = .bilinear, fillValue: Double = 0, generator: RandomGenerator = .global) {
+        precondition(heightFactor.lower >= -1 && (widthFactor?.lower ?? 0) >= -1, "RandomZoom: factors must be at least −1")
+        self.heightFactor = heightFactor
+        self.widthFactor = widthFactor
+        self.fillMode = fillMode
+        self.interpolation = interpolation
+        self.fillValue = fillValue
+        self.generator = generator
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, h, w) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let zy = draws(n, 1 + heightFactor.lower, 1 + heightFactor.upper)
+        let zx = widthFactor.map { draws(n, 1 + $0.lower, 1 + $0.upper) } ?? zy
+        let cx = Double(w - 1) / 2, cy = Double(h - 1) / 2
+        let transforms: [[Double]] = (0..<n).map { i in
+            let ox: Double = cx * (1 - zx[i]), oy: Double = cy * (1 - zy[i])
+            return [zx[i], 0, ox, 0, zy[i], oy]
+        }
+        return affineTransform(x, transforms, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue)
+    }
+}
+
+/// Keras `RandomTranslation`: each image shifted by a draw of `heightFactor`·height rows (down
+/// for positive) and `widthFactor`·width columns (right for positive).
+public final class RandomTranslation: RandomImageLayer {
+    public let heightFactor: AugmentationFactor
+    public let widthFactor: AugmentationFactor
+    public let fillMode: FillMode
+    public let interpolation: Interpolation
+    public let fillValue: Double
+    public let generator: RandomGenerator
+
+    public init(heightFactor: AugmentationFactor, widthFactor: AugmentationFactor, fillMode: FillMode = .reflect,
+                interpolation: Interpolation = .bilinear, fillValue: Double = 0, generator: RandomGenerator = .global) {
+        precondition([heightFactor.lower, heightFactor.upper, widthFactor.lower, widthFactor.upper].allSatisfy { $0 >= -1 && $0 <= 1 },
+                     "RandomTranslation: factors must lie in [−1, 1]")
+        self.heightFactor = heightFactor
+        self.widthFactor = widthFactor
+        self.fillMode = fillMode
+        self.interpolation = interpolation
+        self.fillValue = fillValue
+        self.generator = generator
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, h, w) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let dy = draws(n, heightFactor.lower, heightFactor.upper).map { $0 * Double(h) }
+        let dx = draws(n, widthFactor.lower, widthFactor.upper).map { $0 * Double(w) }
+        let transforms: [[Double]] = (0..<n).map { i in [1, 0, -dx[i], 0, 1, -dy[i]] }
+        return affineTransform(x, transforms, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue)
+    }
+}
+
+/// Keras `RandomContrast`: per image and channel, (x − mean)·k + mean over the pixels, k drawn in
+/// [1 − lower, 1 + upper] (one number f: 1 − f…1 + f, as Keras documents it), clipped to `valueRange`.
+public final class RandomContrast: RandomImageLayer {
+    public let factor: AugmentationFactor
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator
+
+    public init(factor: AugmentationFactor, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
+        precondition(factor.isScalar ? factor.upper <= 1 : factor.lower <= 1 && factor.upper >= 0,
+                     "RandomContrast: the factor must lie in [0, 1]")
+        self.factor = factor
+        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.generator = generator
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, _, _) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        // The scalar form is −f…f already; a pair (l, u) means 1 − l…1 + u.
+        let lo = factor.isScalar ? 1 + factor.lower : 1 - factor.lower, hi = 1 + factor.upper
+        let k = Tensor(shape: [n, 1, 1, 1], scalars: draws(n, Swift.min(lo, hi), Swift.max(lo, hi))).cast(to: x.dtype.floatingResult)
+        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let mean = y.mean(alongAxes: [2, 3], keepingDims: true)
+        return clamp((y - mean) * k + mean, min: valueRange.0, max: valueRange.1)
+    }
+}
+
+/// Keras `RandomBrightness`: per image, adds a draw of `factor` times the width of `valueRange`,
+/// clipped to `valueRange`.
+public final class RandomBrightness: RandomImageLayer {
+    public let factor: AugmentationFactor
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator
+
+    public init(factor: AugmentationFactor, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
+        precondition(factor.lower >= -1 && factor.upper <= 1, "RandomBrightness: the factor must lie in [−1, 1]")
+        self.factor = factor
+        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.generator = generator
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, _, _) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let width = valueRange.1 - valueRange.0
+        let delta = Tensor(shape: [n, 1, 1, 1], scalars: draws(n, factor.lower, factor.upper).map { $0 * width }).cast(to: x.dtype.floatingResult)
+        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        return clamp(y + delta, min: valueRange.0, max: valueRange.1)
+    }
+}
