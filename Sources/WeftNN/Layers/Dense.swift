@@ -14,13 +14,15 @@ public final class Dense: Layer {
     /// Projections applied after each optimizer update (see `applyConstraints()`).
     public var kernelConstraint: Constraint?
     public var biasConstraint: Constraint?
+    /// Keras's `activity_regularizer`: the output's penalty / batch joins the training loss.
+    public var activityRegularizer: Regularizer?
     public var weight: Parameter?
     public var bias: Parameter?
 
     public init(_ units: Int, activation: Activation = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
-                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil) {
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil) {
         precondition(units > 0, "Dense: units must be positive, got \(units)")
         self.units = units
         self.activation = activation
@@ -31,6 +33,7 @@ public final class Dense: Layer {
         self.biasRegularizer = biasRegularizer
         self.kernelConstraint = kernelConstraint
         self.biasConstraint = biasConstraint
+        self.activityRegularizer = activityRegularizer
     }
 
     public func build(inputShape: Shape) throws -> Shape {
@@ -50,7 +53,9 @@ public final class Dense: Layer {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         if weight == nil { ensureBuilt(self, x) }
-        return activation.apply(linear(x, weight: weight!.value, bias: bias?.value))
+        let y = activation.apply(linear(x, weight: weight!.value, bias: bias?.value))
+        addActivityLoss(activityRegularizer, y)
+        return y
     }
 }
 

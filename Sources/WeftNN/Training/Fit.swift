@@ -280,10 +280,12 @@ extension Model {
         var outputs: [Tensor] = [], parts: [Tensor] = []
         for (_, p) in params { p.value = p.value.requiringGradient() }
         let lossValue = withTrainingMode {
-            let outs = self.call(xs)
+            // Losses the layers add in the forward pass (activity regularizers, `addLoss`).
+            let (outs, added) = collectingAddedLosses { self.call(xs) }
             outputs = outs
-            let (l, ls) = batchLoss(outs, ys, sampleWeight: sampleWeight)
+            var (l, ls) = batchLoss(outs, ys, sampleWeight: sampleWeight)
             parts = ls
+            if let added { l = l + added.cast(to: l.dtype) }
             // Kernel/bias regularisers add their penalties to the loss (and to the reported loss, as Keras).
             if let penalty = self.regularizationLoss() { return l + penalty.cast(to: l.dtype) }
             return l
