@@ -8,6 +8,8 @@ public enum Initializer: Hashable, Sendable {
     case glorotUniform, glorotNormal, heUniform, heNormal, lecunUniform, lecunNormal
     case randomUniform(low: Double, high: Double)
     case randomNormal(mean: Double, std: Double)
+    /// Keras `TruncatedNormal(mean, stddev)`: normal values redrawn beyond 2 stddev of the mean.
+    case truncatedNormal(mean: Double = 0, std: Double = 0.05)
     /// Keras `VarianceScaling`: with `n` the chosen fan (at least 1) and `s = scale / n`,
     /// truncated normal with std √s/0.87962566103423978 cut at 2 of those stds (sample std √s),
     /// untruncated normal with std √s, or uniform on ±√(3s). The glorot, he and lecun cases are
@@ -46,6 +48,7 @@ public enum Initializer: Hashable, Sendable {
         case .lecunNormal: return vs(1, .fanIn, .truncatedNormal)
         case .randomUniform(let lo, let hi): return .randomUniform(shape, low: lo, high: hi, dtype: dtype, generator: generator)
         case .randomNormal(let m, let s): return .randomNormal(shape, mean: m, std: s, dtype: dtype, generator: generator)
+        case .truncatedNormal(let m, let s): return .truncatedNormal(shape, mean: m, std: s, dtype: dtype, generator: generator)
         case .varianceScaling(let scale, let mode, let dist):
             precondition(scale > 0, "varianceScaling: scale must be positive, got \(scale)")
             let fi = Double(fanIn), fo = Double(fanOut)
