@@ -265,3 +265,124 @@ public final class RandomBrightness: RandomImageLayer {
         return clamp(y + delta, min: valueRange.0, max: valueRange.1)
     }
 }
+
+/// Keras `RandomShear`: each image sheared (x ← x + sₓ·y, y ← y + s_y·x, about the origin as
+/// Keras) by magnitudes drawn from `xFactor` and `yFactor` (within [0, 1]; one number f: 0…f),
+/// with a random sign per image.
+public final class RandomShear: RandomImageLayer {
+    public let xFactor: AugmentationFactor
+    public let yFactor: AugmentationFactor
+    public let fillMode: FillMode
+    public let interpolation: Interpolation
+    public let fillValue: Double
+    public let generator: RandomGenerator
+
+    public init(xFactor: AugmentationFactor = 0, yFactor: AugmentationFactor = 0, interpolation: Interpolation = .bilinear,
+                fillMode: FillMode = .reflect, fillValue: Double = 0, generator: RandomGenerator = .global) {
+        for f in [xFactor, yFactor] {
+            precondition(f.upper <= 1 && (f.isScalar || f.lower >= 0), "RandomShear: factors must lie in [0, 1]")
+        }
+        self.xFactor = xFactor
+        self.yFactor = yFactor
+        self.fillMode = fillMode
+        self.interpolation = interpolation
+        self.fillValue = fillValue
+        self.generator = generator
+    }
+
+    /// A factor's magnitude range: a number f is 0…f (Keras's scalar form), a pair as given.
+    static func magnitudes(_ f: AugmentationFactor) -> (Double, Double) { f.isScalar ? (0, f.upper) : (f.lower, f.upper) }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, _, _) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let sign = draws(n, 0, 1).map { $0 > 0.5 ? -1.0 : 1.0 }
+        let (ylo, yhi) = Self.magnitudes(yFactor), (xlo, xhi) = Self.magnitudes(xFactor)
+        let sy = draws(n, ylo, yhi), sx = draws(n, xlo, xhi)
+        let transforms: [[Double]] = (0..<n).map { i in [1, sx[i] * sign[i], 0, sy[i] * sign[i], 1, 0] }
+        return affineTransform(x, transforms, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue)
+    }
+}
+
+/// ITU-R 601 luma of RGB [N, 3, H, W] (Keras's / torchvision's 0.2989, 0.587, 0.114) as [N, 1, H, W].
+func luma(_ x: Tensor) -> Tensor {
+    precondition(x.rank == 4 && (x.shape[1] == 3 || x.shape[1] == 1), "grayscale: expects RGB or gray [N, 3 or 1, H, W] images, got \(x.shape)")
+    guard x.shape[1] == 3 else { return x }
+    let w = Tensor(shape: [1, 3, 1, 1], scalars: [0.2989, 0.587, 0.114]).cast(to: x.dtype)
+    return (x * w).sum(alongAxes: [1], keepingDims: true)
+}
+
+/// Keras `RandomGrayscale`: in training each RGB image becomes its gray value (in all three
+/// channels) with probability `factor`.
+public final class RandomGrayscale: RandomImageLayer {
+    public let factor: Double
+    public let generator: RandomGenerator
+    public init(factor: Double = 0.5, generator: RandomGenerator = .global) {
+        precondition(factor >= 0 && factor <= 1, "RandomGrayscale: factor must lie in [0, 1], got \(factor)")
+        self.factor = factor
+        self.generator = generator
+    }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, _, _) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let apply = Tensor(shape: [n, 1, 1, 1], scalars: draws(n, 0, 1).map { $0 < factor })
+        return `where`(apply, luma(y).expanded(to: y.shape), y)
+    }
+}
+
+/// Keras `RandomInvert`: in training each image becomes `valueRange.1 − x` with a probability
+/// drawn per image from `factor` ([0, 1]; one number f: 0…f).
+public final class RandomInvert: RandomImageLayer {
+    public let factor: AugmentationFactor
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator
+    public init(factor: AugmentationFactor = 1, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
+        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomInvert: the factor must lie in [0, 1]")
+        self.factor = factor
+        self.valueRange = valueRange
+        self.generator = generator
+    }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, _, _) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let (lo, hi) = RandomShear.magnitudes(factor)
+        let p = draws(n, lo, hi), u = draws(n, 0, 1)
+        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let apply = Tensor(shape: [n, 1, 1, 1], scalars: (0..<n).map { u[$0] < p[$0] })
+        return `where`(apply, Tensor(valueRange.1, dtype: y.dtype) - y, y)
+    }
+}
+
+/// Keras `Solarization`: on the 0…255 scale of `valueRange`, each image gets a drawn addition
+/// (clipped to 0…255) and every value at or above a drawn threshold becomes 255 − value. The
+/// factors are fractions of 255 in [0, 1] (one number f: 0…f).
+public final class Solarization: RandomImageLayer {
+    public let additionFactor: AugmentationFactor
+    public let thresholdFactor: AugmentationFactor
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator
+    public init(additionFactor: AugmentationFactor = 0, thresholdFactor: AugmentationFactor = 0, valueRange: (Double, Double) = (0, 255),
+                generator: RandomGenerator = .global) {
+        for f in [additionFactor, thresholdFactor] {
+            precondition(f.upper <= 1 && (f.isScalar || f.lower >= 0), "Solarization: factors must lie in [0, 1]")
+        }
+        self.additionFactor = additionFactor
+        self.thresholdFactor = thresholdFactor
+        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.generator = generator
+    }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, _, _) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let (alo, ahi) = RandomShear.magnitudes(additionFactor), (tlo, thi) = RandomShear.magnitudes(thresholdFactor)
+        let add = draws(n, 255 * alo, 255 * ahi), thr = draws(n, 255 * tlo, 255 * thi)
+        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let width = valueRange.1 - valueRange.0
+        let scaled = (y - valueRange.0) * (255 / width)
+        let shifted = clamp(scaled + Tensor(shape: [n, 1, 1, 1], scalars: add).cast(to: y.dtype), min: 0, max: 255)
+        let t = Tensor(shape: [n, 1, 1, 1], scalars: thr).cast(to: y.dtype)
+        let solarized = `where`(shifted .< t, shifted, Tensor(255, dtype: y.dtype) - shifted)
+        return solarized * (width / 255) + valueRange.0
+    }
+}
