@@ -57,6 +57,18 @@ public enum Loss: Hashable, Sendable {
     /// normalised to sum to 1 and clipped (logits go through a softmax first). Label smoothing:
     /// y ← y·(1 − s) + s/C.
     case categoricalFocalCrossentropy(alpha: Double = 0.25, gamma: Double = 2, fromLogits: Bool = false, labelSmoothing: Double = 0)
+    /// Keras `CTC`: logits [N, T, C] against label sequences [N, L] padded with `blank` (a row's
+    /// labels are its entries before the first blank), every sample using all T steps; the loss of a
+    /// sample is −log p(labels) summed over the alignments (``ctcLoss(logits:labels:inputLengths:labelLengths:blank:)``).
+    case ctc(blank: Int = 0)
+    /// Keras `Dice`: 1 − 2·Σ y·p / (Σ y + Σ p + ε), summed over `axes` of the batch ([1, 2, 3]: per
+    /// sample); nil (Keras's default) sums over everything, one value for the batch.
+    case dice(axes: [Int]? = nil)
+    /// Keras `Tversky`: 1 − Σ y·p / (Σ y·p + α·Σ (1 − p)·y + β·Σ p·(1 − y) + ε) over `axes` as `dice`.
+    case tversky(alpha: Double = 0.5, beta: Double = 0.5, axes: [Int]? = nil)
+    /// Keras `CategoricalGeneralizedCrossEntropy` (Zhang & Sabuncu): (1 − p_yᵠ)/q for integer labels
+    /// against probabilities [N, C]; q → 0 is the cross-entropy, q = 1 the MAE.
+    case categoricalGeneralizedCrossEntropy(q: Double = 0.5)
 
     /// Keras's `backend.epsilon()`.
     public static let epsilon = 1e-7
@@ -79,8 +91,26 @@ public enum Loss: Hashable, Sendable {
             // max(x, 0) − x·z + log(1 + exp(−|x|))
             let z = target.cast(to: prediction.dtype).reshaped(to: prediction.shape)
             return (relu(prediction) - prediction * z + softplus(-abs(prediction)) ).mean()
+        case .dice(nil), .tversky(_, _, nil):
+            return overlapLoss(prediction, target)
         default:
             return perSample(prediction, target).mean()
+        }
+    }
+
+    /// Dice / Tversky over `axes` (nil: everything, a 0-d result).
+    private func overlapLoss(_ prediction: Tensor, _ target: Tensor) -> Tensor {
+        let y = dense(target, like: prediction)
+        func total(_ x: Tensor, _ axes: [Int]?) -> Tensor { axes.map { x.sum(alongAxes: $0) } ?? x.sum() }
+        switch self {
+        case .dice(let axes):
+            let inter = total(y * prediction, axes)
+            return 1 - 2 * inter / (total(y, axes) + total(prediction, axes) + Loss.epsilon)
+        case .tversky(let alpha, let beta, let axes):
+            let inter = total(y * prediction, axes)
+            let fp = total((1 - prediction) * y, axes), fn = total(prediction * (1 - y), axes)
+            return 1 - inter / (inter + alpha * fp + beta * fn + Loss.epsilon)
+        default: preconditionFailure("overlapLoss: \(self) is not an overlap loss")
         }
     }
 
@@ -181,6 +211,23 @@ public enum Loss: Hashable, Sendable {
             let out = clamp(p / p.sum(alongAxis: -1, keepingDims: true), min: eps, max: 1 - eps)
             let focal = pow(1 - out, gamma) * alpha * (-y * log(out))
             return Loss.sampleMean(focal.sum(alongAxis: -1))
+        case .ctc(let blank):
+            precondition(prediction.rank == 3, "Loss.ctc: predictions must be logits [batch, time, classes], got \(prediction.shape)")
+            let labels = target.rank == 1 ? target.reshaped(to: [target.count, 1]) : target
+            let l = labels.shape[1], v = labels.detached().doubles.map { Int($0) }
+            let lengths = (0..<labels.shape[0]).map { i in (0..<l).first { v[i * l + $0] == blank } ?? l }
+            return ctcLoss(logits: prediction, labels: labels, labelLengths: lengths, blank: blank)
+        case .dice(let axes?), .tversky(_, _, let axes?):
+            precondition(!axes.contains(0), "Loss.\(self): axis 0 is the batch axis; nil sums over the whole batch")
+            return Loss.sampleMean(overlapLoss(prediction, target))
+        case .dice(nil), .tversky(_, _, nil):
+            // One value for the batch, given to every sample (so sample weights scale it by their mean, as Keras).
+            return overlapLoss(prediction, target).expanded(to: [prediction.shape.first ?? 1])
+        case .categoricalGeneralizedCrossEntropy(let q):
+            precondition(q > 0 && q <= 1, "Loss.categoricalGeneralizedCrossEntropy: q must be in (0, 1], got \(q)")
+            let idx = target.reshaped(to: [target.count, 1]).cast(to: .int64)
+            let p = prediction.gathering(axis: 1, indices: idx).reshaped(to: [target.count])
+            return (1 - pow(p, q)) / q
         }
     }
 
