@@ -1,3 +1,4 @@
+import Foundation
 import Weft
 
 /// A metric whose state accumulates over batches (Keras's `keras.metrics.Metric`):
@@ -209,25 +210,27 @@ public final class Recall: ConfusionMetric {
     override public func result() -> Double { truePositives + falseNegatives == 0 ? 0 : truePositives / (truePositives + falseNegatives) }
 }
 
-/// Keras `AUC(curve="ROC", summation_method="interpolation")`, the default: area under the
-/// ROC curve from confusion counts at `numThresholds` fixed thresholds (default 200):
-/// −1e-7, 1/(n−1), 2/(n−1), …, (n−2)/(n−1), 1 + 1e-7; a prediction > threshold is positive.
-/// With TPR = TP/(TP+FN) and FPR = FP/(FP+TN) (0 where the denominator is 0) at each threshold
-/// (ascending, so the curve runs from (1, 1) down to (0, 0)), the area is the trapezoid sum
-/// Σᵢ (FPRᵢ − FPRᵢ₊₁)·(TPRᵢ + TPRᵢ₊₁)/2. This equals the exact ROC AUC (sklearn's
-/// `roc_auc_score`) whenever no positive and negative prediction fall between the same two
-/// thresholds; otherwise such pairs count as half-ordered. All elements are flattened
-/// (Keras `multi_label=False`); predictions should lie in [0, 1]. The PR curve is not implemented.
-public final class AUC: StreamingMetric {
-    public let name = "auc"
+/// Binary confusion counts at fixed thresholds, as Keras's AUC and the sensitivity /
+/// specificity / precision / recall "at" metrics keep them: `numThresholds` thresholds −1e-7,
+/// 1/(n−1), …, (n−2)/(n−1), 1 + 1e-7 (or the ones given); a prediction > threshold is
+/// positive, a target > 0.5 is. All elements are flattened, each weighted by its sample's weight.
+public class ThresholdConfusionMetric: StreamingMetric {
+    public let name: String
     public let thresholds: [Double]
     public private(set) var truePositives: [Double], falsePositives: [Double], trueNegatives: [Double], falseNegatives: [Double]
 
-    public init(numThresholds: Int = 200) {
-        precondition(numThresholds > 1, "AUC needs at least 2 thresholds")
-        let n = numThresholds
-        thresholds = [-1e-7] + (1..<(n - 1)).map { Double($0) / Double(n - 1) } + [1 + 1e-7]
-        truePositives = [Double](repeating: 0, count: n)
+    init(name: String, numThresholds: Int, thresholds given: [Double]? = nil) {
+        self.name = name
+        if let given {
+            let inner: [Double] = given.sorted()
+            thresholds = [-1e-7] + inner + [1 + 1e-7]
+        } else {
+            precondition(numThresholds > 1, "\(name) needs at least 2 thresholds")
+            let n = numThresholds
+            let inner: [Double] = (1..<(n - 1)).map { Double($0) / Double(n - 1) }
+            thresholds = [-1e-7] + inner + [1 + 1e-7]
+        }
+        truePositives = [Double](repeating: 0, count: thresholds.count)
         falsePositives = truePositives; trueNegatives = truePositives; falseNegatives = truePositives
     }
 
@@ -248,18 +251,117 @@ public final class AUC: StreamingMetric {
         }
     }
 
-    public func result() -> Double {
-        func ratio(_ a: Double, _ b: Double) -> Double { b == 0 ? 0 : a / b }
-        let tpr = thresholds.indices.map { ratio(truePositives[$0], truePositives[$0] + falseNegatives[$0]) }
-        let fpr = thresholds.indices.map { ratio(falsePositives[$0], falsePositives[$0] + trueNegatives[$0]) }
-        var area = 0.0
-        for i in 0..<(thresholds.count - 1) { area += (fpr[i] - fpr[i + 1]) * (tpr[i] + tpr[i + 1]) / 2 }
-        return area
-    }
+    public func result() -> Double { fatalError("override result()") }
 
     public func reset() {
         for k in thresholds.indices { truePositives[k] = 0; falsePositives[k] = 0; trueNegatives[k] = 0; falseNegatives[k] = 0 }
     }
+
+    /// a / b, 0 where b is 0 (Keras's divide_no_nan).
+    func ratio(_ a: Double, _ b: Double) -> Double { b == 0 ? 0 : a / b }
+    var recalls: [Double] { thresholds.indices.map { ratio(truePositives[$0], truePositives[$0] + falseNegatives[$0]) } }
+    var precisions: [Double] { thresholds.indices.map { ratio(truePositives[$0], truePositives[$0] + falsePositives[$0]) } }
+    var specificities: [Double] { thresholds.indices.map { ratio(trueNegatives[$0], trueNegatives[$0] + falsePositives[$0]) } }
+    var falsePositiveRates: [Double] { thresholds.indices.map { ratio(falsePositives[$0], falsePositives[$0] + trueNegatives[$0]) } }
+}
+
+/// Keras `AUC`: the area under the ROC curve (default) or the precision–recall curve, from
+/// confusion counts at `numThresholds` fixed thresholds (default 200; see
+/// ``ThresholdConfusionMetric``). ROC: with TPR = TP/(TP+FN) and FPR = FP/(FP+TN) (0 where the
+/// denominator is 0) at each threshold (ascending, so the curve runs from (1, 1) down to (0, 0)),
+/// Σᵢ (FPRᵢ − FPRᵢ₊₁)·hᵢ with hᵢ the mean (`.interpolation`), smaller (`.minoring`) or larger
+/// (`.majoring`) of TPRᵢ, TPRᵢ₊₁. With `.interpolation` this equals the exact ROC AUC (sklearn's
+/// `roc_auc_score`) whenever no positive and negative prediction fall between the same two
+/// thresholds. PR with `.interpolation` is Keras's Davis–Goadrich interpolation
+/// (`interpolate_pr_auc`); with the other methods the Riemann sum of precision over recall.
+/// Predictions should lie in [0, 1] (Keras `multi_label=False`).
+public final class AUC: ThresholdConfusionMetric {
+    public enum Curve: Hashable, Sendable { case roc, pr }
+    public enum SummationMethod: Hashable, Sendable { case interpolation, minoring, majoring }
+    public let curve: Curve
+    public let summationMethod: SummationMethod
+
+    public init(numThresholds: Int = 200, curve: Curve = .roc, summationMethod: SummationMethod = .interpolation,
+                thresholds: [Double]? = nil, name: String = "auc") {
+        self.curve = curve
+        self.summationMethod = summationMethod
+        super.init(name: name, numThresholds: numThresholds, thresholds: thresholds)
+    }
+
+    override public func result() -> Double {
+        let n = thresholds.count
+        if curve == .pr && summationMethod == .interpolation {
+            let tp = truePositives, p = thresholds.indices.map { truePositives[$0] + falsePositives[$0] }
+            var area = 0.0
+            for i in 0..<(n - 1) {
+                let dtp = tp[i] - tp[i + 1], dp = p[i] - p[i + 1]
+                let slope = ratio(dtp, Swift.max(dp, 0))
+                let intercept = tp[i + 1] - slope * p[i + 1]
+                let pRatio = p[i] > 0 && p[i + 1] > 0 ? ratio(p[i], Swift.max(p[i + 1], 0)) : 1
+                area += ratio(slope * (dtp + intercept * Foundation.log(pRatio)), Swift.max(tp[i + 1] + falseNegatives[i + 1], 0))
+            }
+            return area
+        }
+        let (x, y) = curve == .roc ? (falsePositiveRates, recalls) : (recalls, precisions)
+        var area = 0.0
+        for i in 0..<(n - 1) {
+            let h: Double
+            switch summationMethod {
+            case .interpolation: h = (y[i] + y[i + 1]) / 2
+            case .minoring: h = Swift.min(y[i], y[i + 1])
+            case .majoring: h = Swift.max(y[i], y[i + 1])
+            }
+            area += (x[i] - x[i + 1]) * h
+        }
+        return area
+    }
+}
+
+/// Keras's `SensitivitySpecificityBase`: the largest `dependent` value over thresholds where
+/// `constrained` ≥ the target value (0 when none).
+public class ConstrainedRateMetric: ThresholdConfusionMetric {
+    public let value: Double
+    init(name: String, value: Double, numThresholds: Int) {
+        precondition(value >= 0 && value <= 1, "\(name): the value must lie in [0, 1], got \(value)")
+        self.value = value
+        super.init(name: name, numThresholds: numThresholds)
+    }
+    func best(_ constrained: [Double], _ dependent: [Double]) -> Double {
+        let feasible = constrained.indices.filter { constrained[$0] >= value }
+        return feasible.isEmpty ? 0 : feasible.map { dependent[$0] }.max()!
+    }
+}
+
+/// Keras `SensitivityAtSpecificity`: the best recall where specificity ≥ `specificity`.
+public final class SensitivityAtSpecificity: ConstrainedRateMetric {
+    public init(_ specificity: Double, numThresholds: Int = 200) {
+        super.init(name: "sensitivity_at_specificity", value: specificity, numThresholds: numThresholds)
+    }
+    override public func result() -> Double { best(specificities, recalls) }
+}
+
+/// Keras `SpecificityAtSensitivity`: the best specificity where recall ≥ `sensitivity`.
+public final class SpecificityAtSensitivity: ConstrainedRateMetric {
+    public init(_ sensitivity: Double, numThresholds: Int = 200) {
+        super.init(name: "specificity_at_sensitivity", value: sensitivity, numThresholds: numThresholds)
+    }
+    override public func result() -> Double { best(recalls, specificities) }
+}
+
+/// Keras `PrecisionAtRecall`: the best precision where recall ≥ `recall`.
+public final class PrecisionAtRecall: ConstrainedRateMetric {
+    public init(_ recall: Double, numThresholds: Int = 200) {
+        super.init(name: "precision_at_recall", value: recall, numThresholds: numThresholds)
+    }
+    override public func result() -> Double { best(recalls, precisions) }
+}
+
+/// Keras `RecallAtPrecision`: the best recall where precision ≥ `precision`.
+public final class RecallAtPrecision: ConstrainedRateMetric {
+    public init(_ precision: Double, numThresholds: Int = 200) {
+        super.init(name: "recall_at_precision", value: precision, numThresholds: numThresholds)
+    }
+    override public func result() -> Double { best(precisions, recalls) }
 }
 
 /// Keras `TruePositives` (weighted count at `threshold`).

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import Weft
+@testable import WeftNN
+
+// AUC (ROC / PR, summation methods), the "at" metrics, loss metrics, cosine similarity, the
+// correlations, the IoU family and Sum against Keras 3.15.1 (torch backend; its metric state is
+// float32: compared at 1e-6). det(shape, a, b) = 0.5 + 0.5·sin(a·k + b):
+//
+//   yb = det([8], .9, .3) > .5; pb = det([8], .37, .2); yb2 = det([6], .6, .1) > .5; pb2 = det([6], .53, .7)
+//   w2 = [1, 2, .5, 1, 3, 1]; batches (yb, pb), (yb2, pb2, w2) for:
+//   aucROC = AUC(); aucPR = AUC(curve="PR"); aucROCMinoring = AUC(summation_method="minoring")
+//   aucPRMajoring = AUC(curve="PR", summation_method="majoring"); auc10 = AUC(num_thresholds=10)
+//   sensAtSpec = SensitivityAtSpecificity(.6); specAtSens = SpecificityAtSensitivity(.7)
+//   precAtRec = PrecisionAtRecall(.5); recAtPrec = RecallAtPrecision(.6)
+//   yr = det([4, 3], .7, .1); pr = det([4, 3], .37, .2); wr = [1, .5, 2, 1]: cosine, pearson, concordance,
+//   logcosh, kld = CosineSimilarity(), PearsonCorrelation(), ConcordanceCorrelation(), LogCoshError(), KLDivergence()
+//   with (yr, pr, wr); poisson = Poisson() on (yr, pr); bce = BinaryCrossentropy() on (yr > .5, pr, wr)
+//   yc = [0, 2, 1, 1, 2, 0]; pc = [0, 2, 2, 1, 0, 0]
+//   iou = IoU(3, target_class_ids=[0, 2]) on (yc, pc), ([1, 2], [1, 1], weights [2, 1])
+//   meanIoU = MeanIoU(3); meanIoUIgnore = MeanIoU(3, ignore_class=2) on (yc, pc); binaryIoU = BinaryIoU(threshold=.4) on (yb, pb)
+//   oneHotMeanIoU = OneHotMeanIoU(3), oneHotIoU = OneHotIoU(3, [1]) on (eye(3)[yc], det([6, 3], .41, .5))
+//   sum = Sum() of [1, 2.5, −.5] weighted [1, 2, 4]
+
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
+    nnTensor(shape, (0..<shape.elementCount).map { 0.5 + 0.5 * Foundation.sin(a * Double($0) + b) })
+}
+private func binary(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, scalars: t.doubles.map { $0 > 0.5 ? 1.0 : 0.0 }) }
+private func ids(_ v: [Int64]) -> Tensor { Tensor(shape: [v.count], scalars: v) }
+
+private func check(_ m: some StreamingMetric, _ batches: [(Tensor, Tensor, Tensor?)], _ expected: Double, sourceLocation: SourceLocation = #_sourceLocation) {
+    for (p, y, w) in batches { m.update(p, y, sampleWeight: w) }
+    expectNear([m.result()], [expected], rtol: 1e-6, atol: 1e-7, m.name, sourceLocation: sourceLocation)
+    m.reset()
+    for (p, y, w) in batches { m.update(p, y, sampleWeight: w) }
+    expectNear([m.result()], [expected], rtol: 1e-6, atol: 1e-7, "\(m.name) after reset", sourceLocation: sourceLocation)
+}
+
+@Suite("More metrics against Keras 3")
+struct MoreMetricsTests {
+    @Test("AUC curves and summation methods; sensitivity / specificity / precision / recall at a value")
+    func thresholdMetrics() {
+        let b: [(Tensor, Tensor, Tensor?)] = [(det([8], 0.37, 0.2), binary(det([8], 0.9, 0.3)), nil),
+                                              (det([6], 0.53, 0.7), binary(det([6], 0.6, 0.1)), Tensor(shape: [6], scalars: [1, 2, 0.5, 1, 3, 1]))]
+        check(AUC(), b, 0.2222222089767456)
+        check(AUC(curve: .pr), b, 0.695239245891571)
+        check(AUC(summationMethod: .minoring), b, 0.2222222089767456)
+        check(AUC(curve: .pr, summationMethod: .majoring), b, 0.7325506806373596)
+        check(AUC(numThresholds: 10), b, 0.2469135820865631)
+        check(SensitivityAtSpecificity(0.6), b, 0.25925925374031067)
+        check(SpecificityAtSensitivity(0.7), b, 0.0)
+        check(PrecisionAtRecall(0.5), b, 0.8181818127632141)
+        check(RecallAtPrecision(0.6), b, 1.0)
+    }
+
+    @Test("Loss metrics, cosine similarity and the correlations")
+    func regressionMetrics() {
+        let y = det([4, 3], 0.7, 0.1), p = det([4, 3], 0.37, 0.2), w = Tensor(shape: [4], scalars: [1, 0.5, 2, 1])
+        check(CosineSimilarity(), [(p, y, w)], 0.7437112331390381)
+        check(PearsonCorrelation(), [(p, y, w)], -0.2895772457122803)
+        check(ConcordanceCorrelation(), [(p, y, w)], 0.15325237810611725)
+        check(LossMetric(.logCosh), [(p, y, w)], 0.1365041881799698)
+        check(LossMetric(.kullbackLeiblerDivergence), [(p, y, w)], 0.8631309866905212)
+        check(LossMetric(.poisson), [(p, y, nil)], 1.1509238481521606)
+        check(LossMetric(.binaryCrossentropy()), [(p, binary(y), w)], 1.1489591598510742)
+        #expect(LossMetric(.kullbackLeiblerDivergence).name == "kl_divergence")
+    }
+
+    @Test("IoU, MeanIoU (ignored class), BinaryIoU, one-hot IoUs, Sum")
+    func iouAndSum() {
+        let yc = ids([0, 2, 1, 1, 2, 0]), pc = ids([0, 2, 2, 1, 0, 0])
+        check(IoU(numClasses: 3, targetClassIds: [0, 2]), [(pc, yc, nil), (ids([1, 1]), ids([1, 2]), Tensor(shape: [2], scalars: [2.0, 1]))], 0.4583333432674408)
+        check(MeanIoU(numClasses: 3), [(pc, yc, nil)], 0.5000000596046448)
+        check(MeanIoU(numClasses: 3, ignoreClass: 2), [(pc, yc, nil)], 0.5)
+        check(BinaryIoU(threshold: 0.4), [(det([8], 0.37, 0.2), binary(det([8], 0.9, 0.3)), nil)], 0.3125)
+        let oneHot = Tensor.eye(3, dtype: .float64).indexSelect(axis: 0, indices: Tensor(shape: [6], scalars: [Int32(0), 2, 1, 1, 2, 0]))
+        check(OneHotMeanIoU(numClasses: 3), [(det([6, 3], 0.41, 0.5), oneHot, nil)], 0.0833333358168602)
+        check(OneHotIoU(numClasses: 3, targetClassIds: [1]), [(det([6, 3], 0.41, 0.5), oneHot, nil)], 0.0)
+        let s = Sum()
+        s.update(Tensor(shape: [3], scalars: [1, 2.5, -0.5]), sampleWeight: Tensor(shape: [3], scalars: [1.0, 2, 4]))
+        #expect(s.result() == 4.0)
+    }
+}
