@@ -81,46 +81,69 @@ public final class BatchNormalization: Layer {
     }
 }
 
-/// Normalises each sample over the last axis (Keras `LayerNormalization`, axis −1), then
-/// applies the per-feature `gamma` and `beta`.
+/// Keras `LayerNormalization`: per sample, (x − mean) / √(variance + ε) over `axes` (of the
+/// batched input, as Keras's `axis`; default the last), then `gamma` and `beta` (shaped as those
+/// axes). With `rmsScaling` (Keras's option) the mean is not subtracted from x — x / √(variance +
+/// ε) · gamma — and there is no beta.
 public final class LayerNormalization: Layer {
+    public let axes: [Int]
     public let epsilon: Double
     public let center: Bool
     public let scale: Bool
+    public let rmsScaling: Bool
     public var gamma: Parameter?
     public var beta: Parameter?
-    var features: Int?
+    /// The per-sample shape the parameters broadcast against (1 off the normalized axes).
+    var paramShape: Shape?
+    var normalized: [Int] = []
 
-    public init(epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true) {
+    public init(axes: [Int] = [-1], epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true, rmsScaling: Bool = false) {
         precondition(epsilon > 0, "LayerNormalization: epsilon must be positive, got \(epsilon)")
+        precondition(!axes.isEmpty && !axes.contains(0), "LayerNormalization: axes are non-batch axes, got \(axes)")
+        self.axes = axes
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
+        self.rmsScaling = rmsScaling
+    }
+
+    public convenience init(axis: Int, epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true, rmsScaling: Bool = false) {
+        self.init(axes: [axis], epsilon: epsilon, center: center, scale: scale, rmsScaling: rmsScaling)
     }
 
     public func build(inputShape s: Shape) throws -> Shape {
-        guard let f = s.last else {
+        guard !s.isEmpty else {
             throw ShapeError(layer: "LayerNormalization", "needs an input with a feature dimension, got \(s)")
         }
-        if let built = features {
-            guard built == f else {
-                throw ShapeError(layer: "LayerNormalization", "input shape \(s) has last dimension \(f), but the layer was built for \(built)")
+        let a = try axes.map { x -> Int in
+            let b = x < 0 ? x + s.count + 1 : x
+            guard b >= 1 && b <= s.count else { throw ShapeError(layer: "LayerNormalization", "axis \(x) is out of range for per-sample shape \(s)") }
+            return b - 1
+        }.sorted()
+        let shape = a.map { s[$0] }
+        let full: Shape = s.indices.map { a.contains($0) ? s[$0] : 1 }
+        if let built = paramShape {
+            guard built.count == s.count, a.allSatisfy({ built[$0] == s[$0] }) else {
+                throw ShapeError(layer: "LayerNormalization", "input shape \(s) does not match the shape \(built) the layer was built for")
             }
             return s
         }
-        features = f
-        if scale { gamma = Parameter(.ones([f])) }
-        if center { beta = Parameter(.zeros([f])) }
+        paramShape = full
+        normalized = a.map { $0 + 1 }
+        if scale || rmsScaling { gamma = Parameter(.ones(shape)) }
+        if center && !rmsScaling { beta = Parameter(.zeros(shape)) }
         return s
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        if features == nil { ensureBuilt(self, x) }
-        let mean = x.mean(alongAxes: [-1], keepingDims: true)
-        let variance = x.variance(alongAxes: [-1], keepingDims: true)
-        var y = (x - mean) * rsqrt(variance + epsilon)
-        if let g = gamma { y = y * g.value }
-        if let b = beta { y = y + b.value }
+        if paramShape?.count != x.rank - 1 { ensureBuilt(self, x) }
+        let lastOnly = normalized == [x.rank - 1]
+        func shaped(_ p: Parameter) -> Tensor { lastOnly ? p.value : p.value.reshaped(to: paramShape!) }
+        let variance = x.variance(alongAxes: normalized, keepingDims: true)
+        var y = rmsScaling ? x * rsqrt(variance + epsilon)
+            : (x - x.mean(alongAxes: normalized, keepingDims: true)) * rsqrt(variance + epsilon)
+        if let g = gamma { y = y * shaped(g) }
+        if let b = beta { y = y + shaped(b) }
         return y
     }
 }
