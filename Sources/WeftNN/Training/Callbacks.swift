@@ -21,6 +21,9 @@ public protocol Callback: AnyObject {
     func onEpochEnd(_ epoch: Int, logs: [String: Double]) throws
     func onBatchBegin(_ batch: Int) throws
     func onBatchEnd(_ batch: Int, logs: [String: Double]) throws
+    /// Around the validation pass at the end of an epoch (Keras's `on_test_begin` / `on_test_end`).
+    func onTestBegin() throws
+    func onTestEnd(logs: [String: Double]) throws
 }
 
 extension Callback {
@@ -31,6 +34,8 @@ extension Callback {
     public func onEpochEnd(_ epoch: Int, logs: [String: Double]) throws {}
     public func onBatchBegin(_ batch: Int) throws {}
     public func onBatchEnd(_ batch: Int, logs: [String: Double]) throws {}
+    public func onTestBegin() throws {}
+    public func onTestEnd(logs: [String: Double]) throws {}
 }
 
 /// Whether a smaller or a larger monitored value is better.
@@ -309,4 +314,47 @@ public final class LambdaCallback: Callback {
     public func onEpochEnd(_ epoch: Int, logs: [String: Double]) throws { try onEpochEndHook?(epoch, logs) }
     public func onBatchBegin(_ batch: Int) throws { try onBatchBeginHook?(batch) }
     public func onBatchEnd(_ batch: Int, logs: [String: Double]) throws { try onBatchEndHook?(batch, logs) }
+}
+
+/// Keras `SwapEMAWeights`: with an optimizer keeping a moving average of the weights
+/// (`.averaged(momentum:)`), validation at the end of each epoch runs with the averaged weights,
+/// and the training weights come back after it. With `swapOnEpoch`, the averaged weights also
+/// stay in place through the other callbacks' `onEpochEnd` (so a ModelCheckpoint listed after
+/// this callback saves them) and are swapped out at the next epoch's start.
+public final class SwapEMAWeights: Callback {
+    public let swapOnEpoch: Bool
+    weak var model: Model?
+    private var stash: [(Parameter, Tensor)] = []
+
+    public init(swapOnEpoch: Bool = false) { self.swapOnEpoch = swapOnEpoch }
+
+    public func setModel(_ model: Model) { self.model = model }
+
+    var averaging: ConfiguredOptimizer? {
+        guard let c = model?.optimizer as? ConfiguredOptimizer, c.emaMomentum != nil else { return nil }
+        return c
+    }
+
+    func swapIn() {
+        guard stash.isEmpty, let c = averaging, let m = model else { return }
+        for p in m.parameters where p.trainable {
+            if let a = c.average(of: p) { stash.append((p, p.value)); p.value = a }
+        }
+    }
+
+    func swapOut() {
+        for (p, v) in stash { p.value = v }
+        stash = []
+    }
+
+    public func onTrainBegin() throws {
+        guard averaging != nil else {
+            throw TrainingError.callbackMisconfigured("SwapEMAWeights needs an optimizer with a moving average of the weights (optimizer.averaged(momentum:))")
+        }
+    }
+    public func onTestBegin() throws { if !swapOnEpoch { swapIn() } }
+    public func onTestEnd(logs: [String: Double]) throws { if !swapOnEpoch { swapOut() } }
+    public func onEpochBegin(_ epoch: Int) throws { swapOut() }
+    public func onEpochEnd(_ epoch: Int, logs: [String: Double]) throws { if swapOnEpoch { swapIn() } }
+    public func onTrainEnd() throws { swapOut() }
 }

@@ -93,7 +93,8 @@ extension Model {
                 bar.update(step: step, values: running(totals))
                 if try endBatch(step - 1, totals: totals, callbacks: callbacks) || step == steps { break }
             }
-            let logs = try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd, validate: validate)
+            let logs = try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd,
+                                       validate: validate.map { v in { try self.validating(callbacks, v) } })
             for c in callbacks { try c.onEpochEnd(epoch, logs: logs) }
             if stopTraining { break }
         }

@@ -32,6 +32,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case inconsistentSampleCounts([Int])
     /// `classWeight` was given for a model with several outputs (Keras supports it only for one).
     case classWeightWithMultipleOutputs
+    /// A callback cannot work with this model or optimizer.
+    case callbackMisconfigured(String)
 
     public var description: String {
         switch self {
@@ -52,6 +54,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .inconsistentSampleCounts(let counts):
             return "all input arrays (and all target arrays) need the same number of samples; got \(counts)"
         case .classWeightWithMultipleOutputs: return "classWeight is only supported for models with a single output"
+        case .callbackMisconfigured(let why): return why
         }
     }
 }
@@ -204,7 +207,7 @@ extension Model {
                 if try endBatch(step, totals: totals, callbacks: callbacks) { break }
             }
             let logs = try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd,
-                                       validate: validationData.map { v in { try self.evaluate(v.0, v.1, batchSize: batchSize) } })
+                                       validate: validationData.map { v in { try self.validating(callbacks) { try self.evaluate(v.0, v.1, batchSize: batchSize) } } })
             for c in callbacks { try c.onEpochEnd(epoch, logs: logs) }
             if stopTraining { break }
         }
@@ -236,6 +239,14 @@ extension Model {
         stopTraining = false
         for c in callbacks { c.setModel(self) }
         for c in callbacks { try c.onTrainBegin() }
+    }
+
+    /// Runs a validation pass between the callbacks' `onTestBegin` and `onTestEnd`.
+    func validating(_ callbacks: [any Callback], _ body: () throws -> [String: Double]) throws -> [String: Double] {
+        for c in callbacks { try c.onTestBegin() }
+        let logs = try body()
+        for c in callbacks { try c.onTestEnd(logs: logs) }
+        return logs
     }
 
     /// Calls the callbacks' `onBatchEnd` with the running loss and metrics; true when a
