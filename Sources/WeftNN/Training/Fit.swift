@@ -34,6 +34,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case classWeightWithMultipleOutputs
     /// A callback cannot work with this model or optimizer.
     case callbackMisconfigured(String)
+    /// `validationFreq` is not positive.
+    case invalidValidationFrequency(Int)
 
     public var description: String {
         switch self {
@@ -55,6 +57,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "all input arrays (and all target arrays) need the same number of samples; got \(counts)"
         case .classWeightWithMultipleOutputs: return "classWeight is only supported for models with a single output"
         case .callbackMisconfigured(let why): return why
+        case .invalidValidationFrequency(let f): return "validationFreq must be positive; got \(f)"
         }
     }
 }
@@ -117,17 +120,21 @@ extension Model {
     /// - `initialEpoch`: epochs are numbered `initialEpoch + 1 … epochs` (so `epochs − initialEpoch`
     ///   epochs are trained), e.g. to resume a run.
     /// - `stepsPerEpoch`: only the first `stepsPerEpoch` batches of each epoch's order are trained.
+    /// - `sampleWeight`: one weight per sample ([N]); a batch's loss is Σ w·l / n (times the class
+    ///   weights when both are given); with `validationSplit` the held-out part keeps its weights
+    ///   for the validation loss.
+    /// - `validationFreq`: validate after every `validationFreq`-th epoch only.
     @discardableResult
     public func fit(_ x: Tensor, _ y: Tensor, batchSize: Int = 32, epochs: Int = 1,
                     validationSplit: Double = 0, validationData: (Tensor, Tensor)? = nil,
                     shuffle: Bool = true, seed: UInt64 = 0,
-                    classWeight: [Int: Double]? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
-                    verbose: Verbosity = .auto, callbacks: [any Callback] = [],
+                    classWeight: [Int: Double]? = nil, sampleWeight: Tensor? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
+                    validationFreq: Int = 1, verbose: Verbosity = .auto, callbacks: [any Callback] = [],
                     onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
         try fitArrays([x], [y], batchSize: batchSize, epochs: epochs, validationSplit: validationSplit,
                       validationData: validationData.map { ([$0.0], [$0.1]) }, shuffle: shuffle, seed: seed,
-                      classWeight: classWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
-                      verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
+                      classWeight: classWeight, sampleWeight: sampleWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
+                      validationFreq: validationFreq, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
     }
 
     /// `fit` for a model with several inputs (one array per input, in the order of the model's
@@ -136,13 +143,13 @@ extension Model {
     public func fit(_ xs: [Tensor], _ y: Tensor, batchSize: Int = 32, epochs: Int = 1,
                     validationSplit: Double = 0, validationData: ([Tensor], Tensor)? = nil,
                     shuffle: Bool = true, seed: UInt64 = 0,
-                    classWeight: [Int: Double]? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
-                    verbose: Verbosity = .auto, callbacks: [any Callback] = [],
+                    classWeight: [Int: Double]? = nil, sampleWeight: Tensor? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
+                    validationFreq: Int = 1, verbose: Verbosity = .auto, callbacks: [any Callback] = [],
                     onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
         try fitArrays(xs, [y], batchSize: batchSize, epochs: epochs, validationSplit: validationSplit,
                       validationData: validationData.map { ($0.0, [$0.1]) }, shuffle: shuffle, seed: seed,
-                      classWeight: classWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
-                      verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
+                      classWeight: classWeight, sampleWeight: sampleWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
+                      validationFreq: validationFreq, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
     }
 
     /// `fit` for a model with several inputs and several outputs (one target array per output;
@@ -151,23 +158,27 @@ extension Model {
     public func fit(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int = 32, epochs: Int = 1,
                     validationSplit: Double = 0, validationData: ([Tensor], [Tensor])? = nil,
                     shuffle: Bool = true, seed: UInt64 = 0,
-                    classWeight: [Int: Double]? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
-                    verbose: Verbosity = .auto, callbacks: [any Callback] = [],
+                    classWeight: [Int: Double]? = nil, sampleWeight: Tensor? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
+                    validationFreq: Int = 1, verbose: Verbosity = .auto, callbacks: [any Callback] = [],
                     onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
         try fitArrays(xs, ys, batchSize: batchSize, epochs: epochs, validationSplit: validationSplit,
                       validationData: validationData, shuffle: shuffle, seed: seed,
-                      classWeight: classWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
-                      verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
+                      classWeight: classWeight, sampleWeight: sampleWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
+                      validationFreq: validationFreq, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
     }
 
     func fitArrays(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int, epochs: Int,
                    validationSplit: Double, validationData: ([Tensor], [Tensor])?,
                    shuffle: Bool, seed: UInt64,
-                   classWeight: [Int: Double]?, initialEpoch: Int, stepsPerEpoch: Int?,
-                   verbose: Verbosity, callbacks: [any Callback],
+                   classWeight: [Int: Double]?, sampleWeight: Tensor?, initialEpoch: Int, stepsPerEpoch: Int?,
+                   validationFreq: Int, verbose: Verbosity, callbacks: [any Callback],
                    onEpochEnd: ((Int, [String: Double]) -> Void)?) throws -> History {
         guard let optimizer, loss != nil else { throw TrainingError.notCompiled }
         let total = try sampleCount(xs, ys)
+        if let w = sampleWeight, w.count != total { throw TrainingError.arrayCountMismatch(what: "sample weight", expected: total, got: w.count) }
+        guard validationFreq > 0 else { throw TrainingError.invalidValidationFrequency(validationFreq) }
+        var sampleWeight = sampleWeight.map { $0.reshaped(to: [total]).cast(to: .float64) }
+        var validationWeight: Tensor? = nil
         if validationSplit != 0 && validationData != nil { throw TrainingError.validationSplitWithValidationData }
         guard validationSplit >= 0 && validationSplit < 1 else { throw TrainingError.invalidValidationSplit(validationSplit, samples: total) }
         if let s = stepsPerEpoch, s <= 0 { throw TrainingError.invalidStepsPerEpoch(s) }
@@ -181,6 +192,8 @@ extension Model {
             let splitAt = Int(Double(total) * (1 - validationSplit))
             guard splitAt > 0 && splitAt < total else { throw TrainingError.invalidValidationSplit(validationSplit, samples: total) }
             validationData = (xs.map { $0.sliced(axis: 0, start: splitAt, end: total) }, ys.map { $0.sliced(axis: 0, start: splitAt, end: total) })
+            validationWeight = sampleWeight?.sliced(axis: 0, start: splitAt, end: total)
+            sampleWeight = sampleWeight?.sliced(axis: 0, start: 0, end: splitAt)
             xs = xs.map { $0.sliced(axis: 0, start: 0, end: splitAt) }
             ys = ys.map { $0.sliced(axis: 0, start: 0, end: splitAt) }
         }
@@ -201,13 +214,18 @@ extension Model {
                 let lo = step * batchSize, hi = Swift.min(n, lo + batchSize)
                 let idx = Tensor(shape: [hi - lo], scalars: order[lo..<hi].map { Int64($0) })
                 let xb = xs.map { $0.indexSelect(axis: 0, indices: idx) }, yb = ys.map { $0.indexSelect(axis: 0, indices: idx) }
-                let weights = classWeight.map { classSampleWeights(yb[0], classWeights: $0) }
+                // Keras multiplies the sample weights by the class weights.
+                let given = sampleWeight?.indexSelect(axis: 0, indices: idx)
+                let byClass = classWeight.map { classSampleWeights(yb[0], classWeights: $0) }
+                let weights = given.map { g in byClass.map { g * $0 } ?? g } ?? byClass
                 trainStep(xs: xb, ys: yb, sampleWeight: weights, params: params, optimizer: optimizer, totals: &totals)
                 bar.update(step: step + 1, values: running(totals))
                 if try endBatch(step, totals: totals, callbacks: callbacks) { break }
             }
             let logs = try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd,
-                                       validate: validationData.map { v in { try self.validating(callbacks) { try self.evaluate(v.0, v.1, batchSize: batchSize) } } })
+                                       validate: epoch % validationFreq != 0 ? nil : validationData.map { v in {
+                                           try self.validating(callbacks) { try self.evaluate(v.0, v.1, batchSize: batchSize, sampleWeight: validationWeight) }
+                                       } })
             for c in callbacks { try c.onEpochEnd(epoch, logs: logs) }
             if stopTraining { break }
         }
@@ -351,20 +369,23 @@ extension Model {
     }
 
     /// Loss and metrics over (x, y), in inference mode without gradient recording.
-    public func evaluate(_ x: Tensor, _ y: Tensor, batchSize: Int = 32) throws -> [String: Double] {
-        try evaluate([x], [y], batchSize: batchSize)
+    /// With `sampleWeight` ([N]) the loss is Σ w·l / N per batch, averaged over samples.
+    public func evaluate(_ x: Tensor, _ y: Tensor, batchSize: Int = 32, sampleWeight: Tensor? = nil) throws -> [String: Double] {
+        try evaluate([x], [y], batchSize: batchSize, sampleWeight: sampleWeight)
     }
 
     /// `evaluate` for a model with several inputs and one output.
-    public func evaluate(_ xs: [Tensor], _ y: Tensor, batchSize: Int = 32) throws -> [String: Double] {
-        try evaluate(xs, [y], batchSize: batchSize)
+    public func evaluate(_ xs: [Tensor], _ y: Tensor, batchSize: Int = 32, sampleWeight: Tensor? = nil) throws -> [String: Double] {
+        try evaluate(xs, [y], batchSize: batchSize, sampleWeight: sampleWeight)
     }
 
     /// `evaluate` for a model with several inputs and outputs: `loss` (the weighted total),
     /// `<output>_loss` and the per-output metrics.
-    public func evaluate(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int = 32) throws -> [String: Double] {
+    public func evaluate(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int = 32, sampleWeight: Tensor? = nil) throws -> [String: Double] {
         guard loss != nil else { throw TrainingError.notCompiled }
         let n = try sampleCount(xs, ys)
+        if let w = sampleWeight, w.count != n { throw TrainingError.arrayCountMismatch(what: "sample weight", expected: n, got: w.count) }
+        let weights = sampleWeight.map { $0.reshaped(to: [n]).cast(to: .float64) }
         try checkedBuild(xs)
         var totals = startTotals()
         withoutGradient {
@@ -373,7 +394,7 @@ extension Model {
                 while lo < n {
                     let hi = Swift.min(n, lo + batchSize)
                     evaluateStep(xs: xs.map { $0.sliced(axis: 0, start: lo, end: hi) }, ys: ys.map { $0.sliced(axis: 0, start: lo, end: hi) },
-                                 totals: &totals)
+                                 sampleWeight: weights?.sliced(axis: 0, start: lo, end: hi), totals: &totals)
                     lo = hi
                 }
             }
@@ -381,10 +402,47 @@ extension Model {
         return results(totals)
     }
 
+    /// Keras `train_on_batch`: one optimizer step on this batch (training mode); returns the
+    /// batch's loss and metrics (streaming metrics start over at each call, Keras's
+    /// `reset_metrics=True`). Sample weights and class weights multiply, as in `fit`.
+    @discardableResult
+    public func trainOnBatch(_ xs: [Tensor], _ ys: [Tensor], sampleWeight: Tensor? = nil, classWeight: [Int: Double]? = nil) throws -> [String: Double] {
+        guard let optimizer, loss != nil else { throw TrainingError.notCompiled }
+        let n = try sampleCount(xs, ys)
+        if let w = sampleWeight, w.count != n { throw TrainingError.arrayCountMismatch(what: "sample weight", expected: n, got: w.count) }
+        if classWeight != nil && ys.count > 1 { throw TrainingError.classWeightWithMultipleOutputs }
+        try checkedBuild(xs)
+        let given = sampleWeight.map { $0.reshaped(to: [n]).cast(to: .float64) }
+        let byClass = classWeight.map { classSampleWeights(ys[0], classWeights: $0) }
+        let weights = given.map { g in byClass.map { g * $0 } ?? g } ?? byClass
+        var totals = startTotals()
+        trainStep(xs: xs, ys: ys, sampleWeight: weights, params: namedParameters.filter { $0.1.trainable }, optimizer: optimizer, totals: &totals)
+        return results(totals)
+    }
+
+    @discardableResult
+    public func trainOnBatch(_ x: Tensor, _ y: Tensor, sampleWeight: Tensor? = nil, classWeight: [Int: Double]? = nil) throws -> [String: Double] {
+        try trainOnBatch([x], [y], sampleWeight: sampleWeight, classWeight: classWeight)
+    }
+
+    /// Keras `test_on_batch`: the batch's loss and metrics in inference mode.
+    public func testOnBatch(_ xs: [Tensor], _ ys: [Tensor], sampleWeight: Tensor? = nil) throws -> [String: Double] {
+        let n = try sampleCount(xs, ys)
+        return try evaluate(xs, ys, batchSize: n, sampleWeight: sampleWeight)
+    }
+
+    public func testOnBatch(_ x: Tensor, _ y: Tensor, sampleWeight: Tensor? = nil) throws -> [String: Double] {
+        try testOnBatch([x], [y], sampleWeight: sampleWeight)
+    }
+
+    /// Keras `predict_on_batch`: the outputs for one batch in inference mode.
+    public func predictOnBatch(_ x: Tensor) throws -> Tensor { try predict(x, batchSize: Swift.max(x.shape.first ?? 1, 1)) }
+    public func predictOnBatch(_ xs: [Tensor]) throws -> [Tensor] { try predict(xs, batchSize: Swift.max(xs.first?.shape.first ?? 1, 1)) }
+
     /// Adds one batch's loss and metric totals (call in inference mode without gradients).
-    func evaluateStep(xs: [Tensor], ys: [Tensor], totals: inout EpochTotals) {
+    func evaluateStep(xs: [Tensor], ys: [Tensor], sampleWeight: Tensor? = nil, totals: inout EpochTotals) {
         let outs = call(xs)
-        let (l, parts) = batchLoss(outs, ys, sampleWeight: nil)
+        let (l, parts) = batchLoss(outs, ys, sampleWeight: sampleWeight)
         let b = xs[0].shape[0]
         totals.lossSum += l.item * Double(b)
         totals.seen += b
