@@ -182,3 +182,23 @@ struct TextPreprocessingTests {
         #expect(ints(custom(["a|b|c", "b"])) == [2, 3, 1, 3, 0, 0])
     }
 }
+
+// HashedCrossing against Keras 3.15.1 (TensorFlow 2.21's tf.sparse.cross_hashed):
+//   ints = HashedCrossing(1000)(([3, 5, -2, 0], [12, 7, 7, -9])); strings = HashedCrossing(97)((["a", "b", "", "héllo"], ["d", "x", "y", "z"]))
+//   mixed = HashedCrossing(1000)(([3, 4, 5, 6], ["d", "e", "f", "g"])); three = HashedCrossing(50)((["a".."d"], [1, 2, 3, 4], ["p".."s"]))
+//   onehot = HashedCrossing(5, output_mode="one_hot")(([3, 5], [12, 7]))
+@Suite("HashedCrossing against Keras 3")
+struct HashedCrossingTests {
+    @Test("Integer, string, mixed and three-way crosses; one-hot")
+    func crosses() {
+        func ints(_ v: [Int64]) -> HashedCrossing.Feature { .ints(Tensor(shape: [v.count], scalars: v)) }
+        func bins(_ t: Tensor) -> [Int64] { t.doubles.map { Int64($0) } }
+        #expect(bins(HashedCrossing(numBins: 1000)(ints([3, 5, -2, 0]), ints([12, 7, 7, -9]))) == [870, 929, 36, 547])
+        #expect(bins(HashedCrossing(numBins: 97)(.strings(["a", "b", "", "héllo"]), .strings(["d", "x", "y", "z"]))) == [28, 12, 59, 83])
+        #expect(bins(HashedCrossing(numBins: 1000)(ints([3, 4, 5, 6]), .strings(["d", "e", "f", "g"]))) == [197, 641, 939, 558])
+        #expect(bins(HashedCrossing(numBins: 50)(.strings(["a", "b", "c", "d"]), ints([1, 2, 3, 4]), .strings(["p", "q", "r", "s"]))) == [26, 41, 40, 33])
+        #expect(HashedCrossing(numBins: 5, outputMode: .oneHot)(ints([3, 5]), ints([12, 7])).doubles == [1, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+        // The order of the features matters.
+        #expect(bins(HashedCrossing(numBins: 1000)(ints([12, 7]), ints([3, 5]))) != [870, 929])
+    }
+}

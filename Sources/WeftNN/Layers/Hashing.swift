@@ -215,3 +215,67 @@ public final class Hashing: Layer {
         return encode(rows.flatMap { $0 }.map { bin(Array($0.utf8), masked: $0 == maskString) }, shape: [rows.count, l])
     }
 }
+
+extension StringHash {
+    /// TensorFlow's `FingerprintCat64`: combines two fingerprints (order matters).
+    public static func fingerprintCat64(_ fp1: UInt64, _ fp2: UInt64) -> UInt64 {
+        let kMul: UInt64 = 0xc6a4_a793_5bd1_e995
+        @inline(__always) func shiftMix(_ v: UInt64) -> UInt64 { v ^ (v >> 47) }
+        var r = fp1 ^ kMul
+        r ^= shiftMix(fp2 &* kMul) &* kMul
+        r = r &* kMul
+        r = shiftMix(r) &* kMul
+        return shiftMix(r)
+    }
+}
+
+/// Keras `HashedCrossing`: the cross of two or more categorical features hashed into `numBins`
+/// bins, as `tf.sparse.cross_hashed`: starting from the key 0xDECAFCAFFE, each feature's hash
+/// (an integer's own 64-bit value, a string's FarmHash Fingerprint64) is folded in with
+/// FingerprintCat64, then taken modulo `numBins`. Features are one value per sample; the output is
+/// the bin ids [N] (`.int`) or their one-hot rows [N, numBins].
+public final class HashedCrossing {
+    public enum OutputMode: Hashable, Sendable { case int, oneHot }
+    /// One categorical feature: an integer tensor ([N] or [N, 1]) or N strings.
+    public enum Feature {
+        case ints(Tensor)
+        case strings([String])
+        var count: Int {
+            switch self {
+            case .ints(let t): return t.count
+            case .strings(let s): return s.count
+            }
+        }
+    }
+    public let numBins: Int
+    public let outputMode: OutputMode
+    static let hashKey: UInt64 = 0xDE_CAFC_AFFE
+
+    public init(numBins: Int, outputMode: OutputMode = .int) {
+        precondition(numBins > 0, "HashedCrossing: numBins must be positive, got \(numBins)")
+        self.numBins = numBins
+        self.outputMode = outputMode
+    }
+
+    public func callAsFunction(_ features: [Feature]) -> Tensor {
+        precondition(features.count >= 2, "HashedCrossing: needs at least two features, got \(features.count)")
+        let n = features[0].count
+        precondition(features.allSatisfy { $0.count == n }, "HashedCrossing: every feature needs one value per sample (\(n))")
+        if case .ints(let t) = features[0] { precondition(t.rank <= 1 || t.shape.dropFirst().allSatisfy { $0 == 1 }, "HashedCrossing: one value per sample, got \(t.shape)") }
+        let hashes: [[UInt64]] = features.map { f in
+            switch f {
+            case .ints(let t): return t.detached().doubles.map { UInt64(bitPattern: Int64($0)) }
+            case .strings(let s): return s.map { StringHash.fingerprint64(Array($0.utf8)) }
+            }
+        }
+        let ids = (0..<n).map { i in
+            Int64(hashes.reduce(Self.hashKey) { StringHash.fingerprintCat64($0, $1[i]) } % UInt64(numBins))
+        }
+        switch outputMode {
+        case .int: return Tensor(shape: [n], scalars: ids)
+        case .oneHot: return encodeCategorical(ids, shape: [n], depth: numBins, .oneHot)
+        }
+    }
+
+    public func callAsFunction(_ features: Feature...) -> Tensor { self(features) }
+}
