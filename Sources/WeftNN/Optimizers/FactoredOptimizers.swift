@@ -162,4 +162,4 @@ extension Lamb: SlotHolding {}
 extension Ftrl: SlotHolding {}
 extension Adafactor: SlotHolding {}
 
-private func Foundation_pow(_ a: Double, _ b: Double) -> Double { pow(a, b) }
+func Foundation_pow(_ a: Double, _ b: Double) -> Double { pow(a, b) }
