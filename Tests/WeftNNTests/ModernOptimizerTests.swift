@@ -18,8 +18,8 @@ import Testing
 //
 // ScheduleFreeAdamW: Keras 3.15.1's update rule written out over PyTorch autograd gradients
 // (float64), because neither Keras backend runs it as written here: on torch `momentum.value`
-// aliases the slot, so x_old is recovered from the updated z; on TensorFlow the z slot does not
-// start at the weights. Per step t, parameter w, gradient g:
+// aliases the slot, so x_old is recovered from the updated z; on TensorFlow its weights after
+// three steps are near zero, far from both (not investigated). Per step t, parameter w, gradient g:
 //   v += (g² − v)(1 − β₂); z_new = z − η_t·g / (√(v / (1 − β₂ᵗ)) + ε)
 //   x_old = (w − (1 − β₁)·z_old) / β₁; x_new = (1 − 1/t)·x_old + z_new / t; w = (1 − β₁)·z_new + β₁·x_new
 //   scheduleFree: η = 0.05; scheduleFreeWarmup: η_t = 0.05·min(t / 2, 1)
