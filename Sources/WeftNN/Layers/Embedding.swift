@@ -32,3 +32,55 @@ public final class Embedding: Layer {
         return embeddings!.value.indexSelect(axis: 0, indices: ids).reshaped(to: x.shape + [outputDim])
     }
 }
+
+/// Keras `ReversibleEmbedding`: an Embedding that also maps hidden states back to logits over
+/// the vocabulary — `reverse(h)` = h · embeddingsᵀ with `tieWeights` (the language-model head
+/// sharing the input table), or h · `reverseEmbeddings` [outputDim, inputDim] without; with
+/// `logitSoftCap` c the logits become c·tanh(logits / c).
+public final class ReversibleEmbedding: Layer {
+    public let embedding: Embedding
+    public let tieWeights: Bool
+    public let logitSoftCap: Double?
+    public var reverseEmbeddings: Parameter?
+
+    public init(inputDim: Int, outputDim: Int, tieWeights: Bool = true, initializer: Initializer = .randomUniform(low: -0.05, high: 0.05),
+                maskZero: Bool = false, logitSoftCap: Double? = nil) {
+        precondition(logitSoftCap.map { $0 > 0 } ?? true, "ReversibleEmbedding: logitSoftCap must be positive")
+        embedding = Embedding(inputDim: inputDim, outputDim: outputDim, initializer: initializer, maskZero: maskZero)
+        self.tieWeights = tieWeights
+        self.logitSoftCap = logitSoftCap
+    }
+
+    public var embeddings: Parameter? { embedding.embeddings }
+
+    public func build(inputShape s: Shape) throws -> Shape {
+        let out = try embedding.build(inputShape: s)
+        if !tieWeights && reverseEmbeddings == nil {
+            let (i, o) = (embedding.inputDim, embedding.outputDim)
+            reverseEmbeddings = Parameter(embedding.initializer.make([o, i], fanIn: o, fanOut: i))
+        }
+        return out
+    }
+
+    /// Ids → vectors, as `Embedding`.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if embedding.embeddings == nil { ensureBuilt(self, x) }
+        return embedding(x)
+    }
+
+    /// Hidden states [..., outputDim] → logits [..., inputDim].
+    public func reverse(_ h: Tensor) -> Tensor {
+        precondition(embedding.embeddings != nil, "ReversibleEmbedding: build the layer before reverse(_:)")
+        precondition(h.shape.last == embedding.outputDim, "ReversibleEmbedding: reverse needs [..., \(embedding.outputDim)], got \(h.shape)")
+        let kernel = tieWeights ? embedding.embeddings!.value.transposed() : reverseEmbeddings!.value
+        let lead = Array(h.shape.dropLast())
+        var logits = matmul(h.reshaped(to: [lead.elementCount, embedding.outputDim]), kernel.cast(to: h.dtype.floatingResult))
+            .reshaped(to: lead + [embedding.inputDim])
+        if let c = logitSoftCap { logits = tanh(logits / c) * c }
+        return logits
+    }
+}
+
+extension ReversibleEmbedding: MaskingLayer {
+    public func computeMask(_ input: Tensor, inputMask: Tensor?) -> Tensor? { embedding.computeMask(input, inputMask: inputMask) }
+}
