@@ -65,3 +65,35 @@ struct ModernOptimizerTests {
         expectNear(try trained(ScheduleFreeAdamW(learningRate: 0.05, warmupSteps: 2)), [0.0768892619933949, 0.2565237455561714, 0.40417095880603887, 0.5243181689227147, 0.5731029116687327, 0.5443690277733026, 0.47250434258248675, 0.33505185958369343, 0.11425841248497552, -0.17259838061098906, -0.346278572504402, -0.4776486571063223, -0.024135732587290622, 0.20139364928714965, 0.3755729785259874, 0.14372364531848852, 0.4060215682281346, 0.4303860262875234, 0.39310954601753545, 0.20921111182963503, -0.07574096496380352, 0.07561990564145975, 0.34510874753808884], rtol: 1e-12, atol: 1e-14)
     }
 }
+
+@Suite("LossScaleOptimizer")
+struct LossScaleOptimizerTests {
+    @Test("Power-of-two scaling leaves the steps bit-identical; growth, overflow skips and halving")
+    func scaling() throws {
+        func model() throws -> Sequential {
+            let m = Sequential { Dense(3, activation: .tanh); Dense(2) }
+            _ = try m.build(inputShape: [4])
+            setFloat64Parameters(m, seed: 3)
+            for p in m.parameters { p.value = p.value.cast(to: .float32) }
+            return m
+        }
+        let x = nnTensor([6, 4], nnRandom(24, seed: 1), dtype: .float32), y = nnTensor([6, 2], nnRandom(12, seed: 2), dtype: .float32)
+        let plain = try model(), scaled = try model()
+        plain.compile(optimizer: SGD(learningRate: 0.1), loss: .meanSquaredError)
+        let lso = LossScaleOptimizer(SGD(learningRate: 0.1), initialScale: 1024, dynamicGrowthSteps: 2)
+        scaled.compile(optimizer: lso, loss: .meanSquaredError)
+        for _ in 0..<3 {
+            let a = try plain.trainOnBatch(x, y), b = try scaled.trainOnBatch(x, y)
+            #expect(a["loss"] == b["loss"])
+        }
+        for (p, q) in zip(plain.parameters, scaled.parameters) { #expect(p.value.doubles == q.value.doubles) }
+        #expect(lso.dynamicScale == 2048 && lso.stepCounter == 1 && lso.iterations == 3)
+        // An infinite gradient: no step, the scale halves, the count starts over.
+        let before = scaled.parameters.map(\.value.doubles)
+        lso.update(scaled.parameters, gradients: scaled.parameters.map { Tensor.full($0.value.shape, value: .infinity, dtype: .float32) })
+        #expect(scaled.parameters.map(\.value.doubles) == before)
+        #expect(lso.dynamicScale == 1024 && lso.stepCounter == 0 && lso.iterations == 3)
+        lso.learningRate = 0.5
+        #expect(lso.inner.learningRate == 0.5)
+    }
+}

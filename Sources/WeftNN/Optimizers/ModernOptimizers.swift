@@ -148,3 +148,50 @@ public final class ScheduleFreeAdamW: Optimizer {
         slots.update(parameters, gradients, slots: 2, float: { kernel($0, $1, $2, $3) }, double: { kernel($0, $1, $2, $3) })
     }
 }
+
+/// Keras `LossScaleOptimizer`: dynamic loss scaling for low-precision training. `fit` (and
+/// `trainOnBatch`) differentiate loss × `dynamicScale`; `update` divides the gradients by the
+/// scale and, when they are all finite, lets the inner optimizer step — every
+/// `dynamicGrowthSteps` finite steps in a row double the scale — or, when any is infinite or NaN,
+/// skips the step and halves the scale. In a custom loop scale the loss with `scaleLoss(_:)`.
+public final class LossScaleOptimizer: Optimizer {
+    public let inner: any Optimizer
+    public let dynamicGrowthSteps: Int
+    public private(set) var dynamicScale: Double
+    /// Finite steps since the scale last changed.
+    public private(set) var stepCounter = 0
+
+    public init(_ inner: any Optimizer, initialScale: Double = 32768, dynamicGrowthSteps: Int = 2000) {
+        precondition(initialScale > 0 && dynamicGrowthSteps > 0, "LossScaleOptimizer: the scale and growth steps must be positive")
+        self.inner = inner
+        self.dynamicScale = initialScale
+        self.dynamicGrowthSteps = dynamicGrowthSteps
+    }
+
+    public var learningRate: Double {
+        get { inner.learningRate }
+        set { inner.learningRate = newValue }
+    }
+    public var iterations: Int { inner.iterations }
+
+    /// The loss times the current scale (what to differentiate).
+    public func scaleLoss(_ loss: Tensor) -> Tensor { loss * dynamicScale }
+
+    public func update(_ parameters: [Parameter], gradients: [Tensor]) {
+        // x·0 is NaN exactly where x is ±∞ or NaN.
+        let finite = withoutGradient { gradients.allSatisfy { g in g.count == 0 || (g.detached() * 0).sum().item.isFinite } }
+        guard finite else {
+            stepCounter = 0
+            dynamicScale *= 0.5
+            return
+        }
+        let s = dynamicScale
+        inner.update(parameters, gradients: gradients.map { $0 / s })
+        if stepCounter == dynamicGrowthSteps - 1 {
+            stepCounter = 0
+            dynamicScale *= 2
+        } else {
+            stepCounter += 1
+        }
+    }
+}

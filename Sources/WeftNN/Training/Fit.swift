@@ -319,7 +319,9 @@ extension Model {
             if let penalty = self.regularizationLoss() { return l + penalty.cast(to: l.dtype) }
             return l
         }
-        let grads = Weft.gradients(of: lossValue, wrt: params.map { $0.1.value })
+        // A loss-scaling optimizer differentiates the scaled loss (and unscales the gradients).
+        let target = (optimizer as? LossScaleOptimizer)?.scaleLoss(lossValue) ?? lossValue
+        let grads = Weft.gradients(of: target, wrt: params.map { $0.1.value })
         for (_, p) in params { p.value = p.value.detached() }
         optimizer.update(params.map(\.1), gradients: grads)
         applyConstraints()   // Keras applies constraints right after each update
