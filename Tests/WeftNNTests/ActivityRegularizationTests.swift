@@ -14,9 +14,7 @@ import Testing
 // Keras holds the regularization factors in float32 (0.01 → 0.0099999998), so its penalties
 // differ from float64 ones by ~1e-8 relative: compared at 1e-7.
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
 @Suite("Activity regularization and added losses against Keras 3")
 struct ActivityRegularizationTests {

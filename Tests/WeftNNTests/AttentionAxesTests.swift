@@ -14,9 +14,7 @@ import Testing
 //             mask = (arange(72).reshape(2,2,3,2,3) * 7 % 5) != 0; y, s = m(x, x, attention_mask=mask, …scores=True)
 //   tupleCausal: MultiHeadAttention(2, 3, output_shape=(3, 2)); x det((2,4,5), .29, .3); m(x, x, use_causal_mask=True)
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
 /// Keras's `setw`: the i-th weight in build order is det(shape, .37 + .05·i, .1·i).
 private func setKerasWeights(_ m: MultiHeadAttention) {

@@ -21,9 +21,7 @@ import Testing
 //   bi2.build((2, 4, 3)); setw(bi2)
 //   stackedState0…4 = keras.tree.flatten(bi2(x))   # output, forward states (2), backward states (2)
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
 private func setKerasWeights(_ layer: some Layer) {
     for (i, p) in layer.parameters.enumerated() { p.value = det(p.value.shape, 0.37 + 0.11 * Double(i), 0.1 * Double(i)) }

@@ -9,9 +9,7 @@ import Testing
 //   DepthwiseConv1D(3, strides=2, padding="same", depth_multiplier=2)
 //   SeparableConv1D(4, 3, padding="same", dilation_rate=2, depth_multiplier=2, activation="tanh")
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
 @Suite("DepthwiseConv1D and SeparableConv1D against Keras 3")
 struct Conv1DVariantTests {

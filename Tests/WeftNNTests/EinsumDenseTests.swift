@@ -15,9 +15,7 @@ import Testing
 // (bias [4, 1]); "abc,cde->abde" and "abcd,cde->abe" (MultiHeadAttention's projections);
 // "abc,cd->abd" without bias.
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
 @Suite("EinsumDense against Keras 3")
 struct EinsumDenseTests {

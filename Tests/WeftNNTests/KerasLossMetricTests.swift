@@ -20,9 +20,7 @@ import Testing
 //   R2Score() on halves; R2Score(variance_weighted_average, num_regressors=2); R2Score() with
 //   weights [1,2,3,1,2,3].
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
 private let probs = (det([4, 3], 1.7, 0.2) * 3).softmax(axis: -1)
 private let logits = det([4, 3], 1.3, 0.5) * 4

@@ -10,9 +10,7 @@ import Testing
 //   twoAxes = LayerNormalization(axis=[1, 2]); rms = LayerNormalization(rms_scaling=True)
 //   rmsTwoAxes = LayerNormalization(axis=[-2, -1], rms_scaling=True, epsilon=1e-2)
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
 @Suite("LayerNormalization axes and rmsScaling against Keras 3")
 struct LayerNormalizationAxesTests {

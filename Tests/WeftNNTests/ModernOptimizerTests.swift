@@ -24,9 +24,7 @@ import Testing
 //   x_old = (w − (1 − β₁)·z_old) / β₁; x_new = (1 − 1/t)·x_old + z_new / t; w = (1 − β₁)·z_new + β₁·x_new
 //   scheduleFree: η = 0.05; scheduleFreeWarmup: η_t = 0.05·min(t / 2, 1)
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
 @Suite("Muon and ScheduleFreeAdamW")
 struct ModernOptimizerTests {

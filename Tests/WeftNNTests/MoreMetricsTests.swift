@@ -22,9 +22,7 @@ import Testing
 //   oneHotMeanIoU = OneHotMeanIoU(3), oneHotIoU = OneHotIoU(3, [1]) on (eye(3)[yc], det([6, 3], .41, .5))
 //   sum = Sum() of [1, 2.5, −.5] weighted [1, 2, 4]
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 + 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b, offset: 0.5) }
 private func binary(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, scalars: t.doubles.map { $0 > 0.5 ? 1.0 : 0.0 }) }
 private func ids(_ v: [Int64]) -> Tensor { Tensor(shape: [v.count], scalars: v) }
 

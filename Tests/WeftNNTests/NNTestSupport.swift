@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Weft
 @testable import WeftNN
@@ -15,6 +16,12 @@ func nnTensor(_ shape: Shape, _ values: [Double], dtype: DType = .float64) -> Te
 func nnLabels(_ values: [Int]) -> Tensor { Tensor(shape: [values.count], scalars: values.map { Int64($0) }) }
 
 /// Fixed pseudo-random values in [-1, 1) (SplitMix64), independent of Weft's generator.
+/// The deterministic values of the Keras reference scripts: offset + 0.5·sin(a·k + b) for the
+/// row-major index k (`det` in their headers).
+func kerasDet(_ shape: Shape, _ a: Double, _ b: Double, offset: Double = 0) -> Tensor {
+    nnTensor(shape, (0..<shape.elementCount).map { k in offset + 0.5 * Foundation.sin(a * Double(k) + b) })
+}
+
 func nnRandom(_ n: Int, seed: UInt64) -> [Double] {
     var s = seed
     return (0..<n).map { _ in

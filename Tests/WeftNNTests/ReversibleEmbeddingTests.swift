@@ -8,9 +8,7 @@ import Testing
 // det = 0.5·sin(a·k + b): tied = ReversibleEmbedding(6, 4); untied = (tie_weights=False);
 // capped = (logit_soft_cap=0.3); each l(h, reverse=True).
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
 @Suite("ReversibleEmbedding against Keras 3")
 struct ReversibleEmbeddingTests {

@@ -13,9 +13,7 @@ import Testing
 //   then evalWeighted = m.evaluate(x, y, sample_weight=w, batch_size=5)
 // Keras's data adapter hands the sample weights over in float32 (~3e-8 relative): compared at 1e-6.
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
 @Suite("Sample weights in fit and evaluate, train/test/predict on a batch, validationFreq")
 struct SampleWeightFitTests {

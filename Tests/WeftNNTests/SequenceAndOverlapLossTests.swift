@@ -13,9 +13,7 @@ import Testing
 //   diceWeighted = Dice(axis=(1, 2))(y, p, sample_weight=[0.5, 1, 2])
 //   probs = det([4, 3], .5, .3) normalised over the last axis; gce = CategoricalGeneralizedCrossEntropy(q=0.7)([0, 2, 1, 2], probs)
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 + 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b, offset: 0.5) }
 
 @Suite("CTC, Dice, Tversky and generalized cross-entropy losses")
 struct SequenceAndOverlapLossTests {

@@ -13,9 +13,7 @@ import Testing
 //   sc = SpectralNormalization(Conv2D(3, 3, data_format="channels_first")) with the OIHW kernel det([3, 2, 3, 3], .43, .5)
 //   (given to Keras as HWIO), bias det([3], .48, .1), u det([1, 3], .7, .2); convOut = sc(det([2, 2, 5, 5], .31, .6), training=True)
 
-private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor {
-    nnTensor(shape, (0..<shape.elementCount).map { 0.5 * Foundation.sin(a * Double($0) + b) })
-}
+private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
 @Suite("SpectralNormalization against Keras 3")
 struct SpectralNormalizationTests {

@@ -19,7 +19,7 @@ import Weft
 /// As a ``MultiIOLayer`` the inputs are [query, value] or [query, value, key] (key defaults to
 /// value), or [x] for self-attention; as a one-input ``Layer`` it is self-attention
 /// (query = value = key).
-public final class MultiHeadAttention: MultiIOLayer {
+public final class MultiHeadAttention: QueryKeyValueAttention {
     public let numHeads: Int
     public let keyDim: Int
     public let valueDim: Int
@@ -91,7 +91,7 @@ public final class MultiHeadAttention: MultiIOLayer {
     /// Checks per-sample shapes [Sq…, Dq], [Sv…, Dv], [Sk…, Dk] (key may be nil; [T, D] for
     /// sequences), creates the parameters on the first call, and returns the per-sample output
     /// shape [Sq…, output…].
-    func buildShapes(query q: Shape, value v: Shape, key k: Shape?) throws -> Shape {
+    public func buildShapes(query q: Shape, value v: Shape, key k: Shape?) throws -> Shape {
         let k = k ?? v
         let all = "(query \(q), value \(v), key \(k))"
         for (name, s) in [("query", q), ("value", v), ("key", k)] where s.count < 2 {
@@ -138,57 +138,11 @@ public final class MultiHeadAttention: MultiIOLayer {
         return sq + out
     }
 
-    /// Self-attention on [T, features].
-    public func build(inputShape: Shape) throws -> Shape {
-        try buildShapes(query: inputShape, value: inputShape, key: nil)
-    }
+    // MARK: calling (the rest is QueryKeyValueAttention's)
 
-    /// Inputs [query, value], [query, value, key] or [x] (self-attention); one output.
-    public func build(inputShapes: [Shape]) throws -> [Shape] {
-        guard (1...3).contains(inputShapes.count) else {
-            throw ShapeError(layer: "MultiHeadAttention", "needs inputs [query, value], [query, value, key] or [x], got \(inputShapes.count) inputs with shapes \(inputShapes)")
-        }
-        let s = inputShapes
-        return [try buildShapes(query: s[0], value: s.count > 1 ? s[1] : s[0], key: s.count == 3 ? s[2] : nil)]
-    }
+    public var layerName: String { "MultiHeadAttention" }
 
-    // MARK: calling
-
-    /// Self-attention: `self(query: x, value: x)`.
-    public func callAsFunction(_ x: Tensor) -> Tensor { self(query: x, value: x) }
-
-    /// Inputs [query, value], [query, value, key] or [x] (self-attention); returns [output].
-    public func call(_ inputs: [Tensor]) -> [Tensor] {
-        precondition((1...3).contains(inputs.count),
-                     "MultiHeadAttention: needs inputs [query, value], [query, value, key] or [x], got \(inputs.count)")
-        return [self(query: inputs[0], value: inputs.count > 1 ? inputs[1] : inputs[0], key: inputs.count == 3 ? inputs[2] : nil)]
-    }
-
-    /// Attention of `query` [N, Tq, Dq] over `value` [N, Tv, Dv] (keys `key` [N, Tv, Dk],
-    /// default `value`), giving [N, Tq, output…]; for inputs [N, S…, D], attention over
-    /// `attentionAxes` A of the query positions, with the other axes B batch-like.
-    ///
-    /// - Parameters:
-    ///   - attentionMask: bool or 0/1 [N, Tq, Tv] (or [Tq, Tv], or [1, Tq, Tv]); with attention
-    ///     axes [N, B…, Aq…, Av…] (or without / with 1 for N). True (nonzero) lets a query
-    ///     position attend to a key position.
-    ///   - useCausalMask: also forbids attending to later positions (key index > query index);
-    ///     needs a single attention axis.
-    public func callAsFunction(query: Tensor, value: Tensor, key: Tensor? = nil, attentionMask: Tensor? = nil,
-                               useCausalMask: Bool = false) -> Tensor {
-        attend(query: query, value: value, key: key, attentionMask: attentionMask, useCausalMask: useCausalMask).output
-    }
-
-    /// As `callAsFunction(query:value:key:attentionMask:useCausalMask:)`, and also returns the
-    /// attention probabilities [N, numHeads, Tq, Tv] ([N, B…, numHeads, Aq…, Av…]) (before dropout) when
-    /// `returnAttentionScores` is true (nil otherwise).
-    public func callAsFunction(query: Tensor, value: Tensor, key: Tensor? = nil, attentionMask: Tensor? = nil,
-                               useCausalMask: Bool = false, returnAttentionScores: Bool) -> (output: Tensor, scores: Tensor?) {
-        let r = attend(query: query, value: value, key: key, attentionMask: attentionMask, useCausalMask: useCausalMask)
-        return (r.output, returnAttentionScores ? r.scores : nil)
-    }
-
-    func attend(query: Tensor, value: Tensor, key: Tensor?, attentionMask: Tensor?, useCausalMask: Bool) -> (output: Tensor, scores: Tensor) {
+    public func attend(query: Tensor, value: Tensor, key: Tensor?, attentionMask: Tensor?, useCausalMask: Bool) -> (output: Tensor, scores: Tensor) {
         let key = key ?? value
         for (name, t) in [("query", query), ("value", value), ("key", key)] {
             precondition(t.rank >= 3, "MultiHeadAttention: \(name) must be [batch, time, features] or [batch, axes…, features], got \(t.shape)")
@@ -280,16 +234,75 @@ func causalMask(_ tq: Int, _ tk: Int) -> Tensor {
     return rows .>= cols
 }
 
-extension MultiHeadAttention: MaskConsumingLayer {
+
+/// What MultiHeadAttention and GroupQueryAttention share: inputs [query, value] or
+/// [query, value, key] (key defaults to value) or [x] for self-attention, and Keras's masks.
+public protocol QueryKeyValueAttention: MultiIOLayer, MaskConsumingLayer {
+    /// The Keras class name, in messages.
+    var layerName: String { get }
+    /// Checks per-sample query, value and key shapes, creates the parameters on the first call,
+    /// and returns the per-sample output shape.
+    func buildShapes(query: Shape, value: Shape, key: Shape?) throws -> Shape
+    /// The output and the attention probabilities (before dropout).
+    func attend(query: Tensor, value: Tensor, key: Tensor?, attentionMask: Tensor?, useCausalMask: Bool) -> (output: Tensor, scores: Tensor)
+}
+
+extension QueryKeyValueAttention {
+    /// Self-attention on per-sample [T, features].
+    public func build(inputShape: Shape) throws -> Shape {
+        try buildShapes(query: inputShape, value: inputShape, key: nil)
+    }
+
+    /// Inputs [query, value], [query, value, key] or [x] (self-attention); one output.
+    public func build(inputShapes: [Shape]) throws -> [Shape] {
+        guard (1...3).contains(inputShapes.count) else {
+            throw ShapeError(layer: layerName, "needs inputs [query, value], [query, value, key] or [x], got \(inputShapes.count) inputs with shapes \(inputShapes)")
+        }
+        let s = inputShapes
+        return [try buildShapes(query: s[0], value: s.count > 1 ? s[1] : s[0], key: s.count == 3 ? s[2] : nil)]
+    }
+
+    /// Self-attention: `self(query: x, value: x)`.
+    public func callAsFunction(_ x: Tensor) -> Tensor { self(query: x, value: x) }
+
+    /// Inputs [query, value], [query, value, key] or [x] (self-attention); returns [output].
+    public func call(_ inputs: [Tensor]) -> [Tensor] {
+        precondition((1...3).contains(inputs.count),
+                     "\(layerName): needs inputs [query, value], [query, value, key] or [x], got \(inputs.count)")
+        return [self(query: inputs[0], value: inputs.count > 1 ? inputs[1] : inputs[0], key: inputs.count == 3 ? inputs[2] : nil)]
+    }
+
+    /// Attention of `query` over `value` (keys `key`, default `value`).
+    ///
+    /// - Parameters:
+    ///   - attentionMask: bool or 0/1 [N, Tq, Tv] (or [Tq, Tv], or [1, Tq, Tv]; MultiHeadAttention
+    ///     with attention axes: [N, B…, Aq…, Av…]). True (nonzero) lets a query position attend
+    ///     to a key position.
+    ///   - useCausalMask: also forbids attending to later positions (key index > query index).
+    public func callAsFunction(query: Tensor, value: Tensor, key: Tensor? = nil, attentionMask: Tensor? = nil,
+                               useCausalMask: Bool = false) -> Tensor {
+        attend(query: query, value: value, key: key, attentionMask: attentionMask, useCausalMask: useCausalMask).output
+    }
+
+    /// As `callAsFunction(query:value:key:attentionMask:useCausalMask:)`, and also the attention
+    /// probabilities (before dropout) when `returnAttentionScores` is true (nil otherwise):
+    /// [N, heads, Tq, Tv] (MultiHeadAttention with attention axes: [N, B…, heads, Aq…, Av…]).
+    public func callAsFunction(query: Tensor, value: Tensor, key: Tensor? = nil, attentionMask: Tensor? = nil,
+                               useCausalMask: Bool = false, returnAttentionScores: Bool) -> (output: Tensor, scores: Tensor?) {
+        let r = attend(query: query, value: value, key: key, attentionMask: attentionMask, useCausalMask: useCausalMask)
+        return (r.output, returnAttentionScores ? r.scores : nil)
+    }
+
     /// Self-attention of `x` with its Keras mask [N, T] (nonzero = real step) as both the query
     /// and the value mask, as Keras's `mha(x, x)` on a masked `x`: query i attends to key j only
     /// when both are real (a padded query's row of probabilities is all zero).
     public func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor {
         guard let mask else { return self(x) }
         precondition(x.rank == 3 && mask.shape == [x.shape[0], x.shape[1]],
-                     "MultiHeadAttention: mask \(mask.shape) does not match input \(x.shape) ([batch, time])")
+                     "\(layerName): mask \(mask.shape) does not match input \(x.shape) ([batch, time])")
         let m = mask.dtype == .bool ? mask : mask .!= Tensor(0, dtype: mask.dtype)
         let n = x.shape[0], t = x.shape[1]
         return self(query: x, value: x, attentionMask: logicalAnd(m.reshaped(to: [n, t, 1]), m.reshaped(to: [n, 1, t])))
     }
 }
+

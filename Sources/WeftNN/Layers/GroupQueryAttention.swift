@@ -14,7 +14,7 @@ import Weft
 /// Tv] (or [Tq, Tv]), `useCausalMask` and `slidingWindow` (key j within window − 1 of query i)
 /// combine; masked scores are −1e9 before the softmax and 0 after it. Dropout acts on the
 /// probabilities in training.
-public final class GroupQueryAttention: MultiIOLayer {
+public final class GroupQueryAttention: QueryKeyValueAttention {
     public let headDim: Int
     public let numQueryHeads: Int
     public let numKeyValueHeads: Int
@@ -58,7 +58,7 @@ public final class GroupQueryAttention: MultiIOLayer {
     }
 
     /// Checks per-sample [Tq, Dq], [Tv, Dv], [Tv, Dk]; creates the parameters on the first call.
-    func buildShapes(query q: Shape, value v: Shape, key k: Shape?) throws -> Shape {
+    public func buildShapes(query q: Shape, value v: Shape, key k: Shape?) throws -> Shape {
         let k = k ?? v
         for (name, s) in [("query", q), ("value", v), ("key", k)] where s.count != 2 {
             throw ShapeError(layer: "GroupQueryAttention", "\(name) must be [batch, time, features], got per-sample shape \(s)")
@@ -87,38 +87,9 @@ public final class GroupQueryAttention: MultiIOLayer {
         return q
     }
 
-    public func build(inputShape: Shape) throws -> Shape { try buildShapes(query: inputShape, value: inputShape, key: nil) }
+    public var layerName: String { "GroupQueryAttention" }
 
-    public func build(inputShapes: [Shape]) throws -> [Shape] {
-        guard (1...3).contains(inputShapes.count) else {
-            throw ShapeError(layer: "GroupQueryAttention", "needs inputs [query, value], [query, value, key] or [x], got \(inputShapes.count) inputs")
-        }
-        let s = inputShapes
-        return [try buildShapes(query: s[0], value: s.count > 1 ? s[1] : s[0], key: s.count == 3 ? s[2] : nil)]
-    }
-
-    public func callAsFunction(_ x: Tensor) -> Tensor { self(query: x, value: x) }
-
-    public func call(_ inputs: [Tensor]) -> [Tensor] {
-        precondition((1...3).contains(inputs.count), "GroupQueryAttention: needs inputs [query, value], [query, value, key] or [x], got \(inputs.count)")
-        return [self(query: inputs[0], value: inputs.count > 1 ? inputs[1] : inputs[0], key: inputs.count == 3 ? inputs[2] : nil)]
-    }
-
-    /// Attention of `query` [N, Tq, Dq] over `value` [N, Tv, Dv] (keys `key`, default `value`):
-    /// [N, Tq, Dq].
-    public func callAsFunction(query: Tensor, value: Tensor, key: Tensor? = nil, attentionMask: Tensor? = nil,
-                               useCausalMask: Bool = false) -> Tensor {
-        attend(query: query, value: value, key: key, attentionMask: attentionMask, useCausalMask: useCausalMask).output
-    }
-
-    /// Also the probabilities [N, Hq, Tq, Tv] (before dropout) when `returnAttentionScores`.
-    public func callAsFunction(query: Tensor, value: Tensor, key: Tensor? = nil, attentionMask: Tensor? = nil,
-                               useCausalMask: Bool = false, returnAttentionScores: Bool) -> (output: Tensor, scores: Tensor?) {
-        let r = attend(query: query, value: value, key: key, attentionMask: attentionMask, useCausalMask: useCausalMask)
-        return (r.output, returnAttentionScores ? r.scores : nil)
-    }
-
-    func attend(query: Tensor, value: Tensor, key: Tensor?, attentionMask: Tensor?, useCausalMask: Bool) -> (output: Tensor, scores: Tensor) {
+    public func attend(query: Tensor, value: Tensor, key: Tensor?, attentionMask: Tensor?, useCausalMask: Bool) -> (output: Tensor, scores: Tensor) {
         let key = key ?? value
         for (name, t) in [("query", query), ("value", value), ("key", key)] {
             precondition(t.rank == 3, "GroupQueryAttention: \(name) must be [batch, time, features], got \(t.shape)")
@@ -174,17 +145,5 @@ public final class GroupQueryAttention: MultiIOLayer {
             mask = mask.map { logicalAnd($0, band) } ?? band
         }
         return mask.map { $0.unsqueezed(axis: 1) }
-    }
-}
-
-extension GroupQueryAttention: MaskConsumingLayer {
-    /// Self-attention of `x` with its Keras mask [N, T] as the query and the value mask.
-    public func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor {
-        guard let mask else { return self(x) }
-        precondition(x.rank == 3 && mask.shape == [x.shape[0], x.shape[1]],
-                     "GroupQueryAttention: mask \(mask.shape) does not match input \(x.shape) ([batch, time])")
-        let m = mask.dtype == .bool ? mask : mask .!= Tensor(0, dtype: mask.dtype)
-        let n = x.shape[0], t = x.shape[1]
-        return self(query: x, value: x, attentionMask: logicalAnd(m.reshaped(to: [n, t, 1]), m.reshaped(to: [n, 1, t])))
     }
 }
