@@ -95,3 +95,40 @@ struct LossScaleOptimizerTests {
         #expect(lso.inner.learningRate == 0.5)
     }
 }
+
+@Suite("MultiOptimizer")
+struct MultiOptimizerTests {
+    @Test("Parameters go to the optimizer their name matches; the same steps as the optimizers alone")
+    func routing() throws {
+        func model() throws -> Sequential {
+            let m = Sequential { Dense(3, activation: .tanh); Dense(2) }
+            _ = try m.build(inputShape: [4])
+            setFloat64Parameters(m, seed: 8)
+            return m
+        }
+        let x = nnTensor([6, 4], nnRandom(24, seed: 1)), y = nnTensor([6, 2], nnRandom(12, seed: 2))
+        let routed = try model()
+        let adam = Adam(learningRate: 0.01), sgd = SGD(learningRate: 0.1)
+        let multi = try MultiOptimizer(model: routed, defaultOptimizer: sgd, patterns: [("0\\..*", adam)])
+        #expect(multi.optimizerIndex(for: routed.parameters[0]) == 1 && multi.optimizerIndex(for: routed.parameters[2]) == 0)
+        routed.compile(optimizer: multi, loss: .meanSquaredError)
+        for _ in 0..<3 { try routed.trainOnBatch(x, y) }
+        // The same model with a frozen half, trained by each optimizer alone, gives the same weights.
+        let a = try model(), b = try model()
+        let firstOnly = Adam(learningRate: 0.01), secondOnly = SGD(learningRate: 0.1)
+        for _ in 0..<3 {
+            let (_, g) = valueWithGradient(at: a) { m in Loss.meanSquaredError(m(x), y) }
+            firstOnly.update(Array(g.parameters.prefix(2)), gradients: Array(g.tensors.prefix(2)))
+            secondOnly.update(Array(g.parameters.suffix(2)), gradients: Array(g.tensors.suffix(2)))
+        }
+        for (p, q) in zip(routed.parameters, a.parameters) { expectNear(p.value.doubles, q.value.doubles, rtol: 1e-12, atol: 1e-14) }
+        #expect(adam.iterations == 3 && sgd.iterations == 3 && multi.iterations == 3)
+        multi.learningRate = 0.5
+        #expect(adam.learningRate == 0.5 && sgd.learningRate == 0.5)
+        // By selector: biases without decay, say.
+        let plain = SGD(learningRate: 0.1), other = SGD(learningRate: 0.2)
+        let bySelector = MultiOptimizer(model: b) { name, _ in name.hasSuffix("bias") ? other : plain }
+        #expect(bySelector.optimizers.count == 2 && bySelector.optimizerIndex(for: b.parameters[1]) == 1)
+        #expect(throws: (any Error).self) { try MultiOptimizer(model: b, defaultOptimizer: plain, patterns: [("(", other)]) }
+    }
+}

@@ -195,3 +195,57 @@ public final class LossScaleOptimizer: Optimizer {
         }
     }
 }
+
+/// Keras `MultiOptimizer`: each parameter goes to one of several optimizers — chosen by the
+/// first pattern (a regular expression matched against the whole dotted parameter name, as
+/// `model.namedParameters` gives it; Keras's `OptimizerMap`) or by a selector — the rest to
+/// `defaultOptimizer`. `learningRate` reads the default optimizer's; setting it sets every
+/// optimizer's.
+public final class MultiOptimizer: Optimizer {
+    public let defaultOptimizer: any Optimizer
+    public let optimizers: [any Optimizer]
+    private var assignment: [ObjectIdentifier: Int] = [:]
+    public private(set) var iterations = 0
+
+    /// Routes by name: `patterns` are tried in order; unmatched parameters use the default.
+    public init(model: some Layer, defaultOptimizer: any Optimizer, patterns: [(String, any Optimizer)]) throws {
+        self.defaultOptimizer = defaultOptimizer
+        optimizers = [defaultOptimizer] + patterns.map(\.1)
+        let compiled = try patterns.map { try Regex($0.0) }
+        for (name, p) in model.namedParameters {
+            if let k = compiled.firstIndex(where: { name.wholeMatch(of: $0) != nil }) { assignment[ObjectIdentifier(p)] = k + 1 }
+        }
+    }
+
+    /// Routes by a selector of (name, parameter); the optimizers it returns are kept by identity.
+    public init(model: some Layer, selector: (String, Parameter) -> any Optimizer) {
+        var list: [any Optimizer] = []
+        var map: [ObjectIdentifier: Int] = [:]
+        for (name, p) in model.namedParameters {
+            let o = selector(name, p)
+            let k = list.firstIndex { $0 === o } ?? { list.append(o); return list.count - 1 }()
+            map[ObjectIdentifier(p)] = k
+        }
+        precondition(!list.isEmpty, "MultiOptimizer: the model has no parameters")
+        defaultOptimizer = list[0]
+        optimizers = list
+        assignment = map
+    }
+
+    public var learningRate: Double {
+        get { defaultOptimizer.learningRate }
+        set { for o in optimizers { o.learningRate = newValue } }
+    }
+
+    /// The index in `optimizers` that updates `p` (0, the default, when unassigned).
+    public func optimizerIndex(for p: Parameter) -> Int { assignment[ObjectIdentifier(p)] ?? 0 }
+
+    public func update(_ parameters: [Parameter], gradients: [Tensor]) {
+        iterations += 1
+        var groups = [[(Parameter, Tensor)]](repeating: [], count: optimizers.count)
+        for (p, g) in zip(parameters, gradients) { groups[optimizerIndex(for: p)].append((p, g)) }
+        for (k, group) in groups.enumerated() where !group.isEmpty {
+            optimizers[k].update(group.map(\.0), gradients: group.map(\.1))
+        }
+    }
+}
