@@ -1,3 +1,4 @@
+import Foundation
 import Weft
 
 // Keras's colour augmentations that work per image on channels-first [N, C, H, W] images in a
@@ -128,5 +129,125 @@ public final class AutoContrast: Layer {
         let flat = span .== Tensor(0, dtype: span.dtype)
         let stretched = (y - lo) / `where`(flat, Tensor(1, dtype: span.dtype), span) * (valueRange.1 - valueRange.0) + valueRange.0
         return `where`(flat.expanded(to: y.shape), y, clamp(stretched, min: valueRange.0, max: valueRange.1))
+    }
+}
+
+/// Keras `RandomGaussianBlur`: each image is blurred, with a probability drawn per image from
+/// `factor` ([0, 1]; one number f: 0…f), by a `kernelSize`² Gaussian (odd size, zero padding,
+/// per channel) whose row and column σ are drawn once per batch from `sigma` (one number s:
+/// 0…s; plus 1e-6), then clipped to `valueRange`.
+public final class RandomGaussianBlur: RandomImageLayer {
+    public let factor: AugmentationFactor
+    public let kernelSize: Int
+    public let sigma: AugmentationFactor
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator
+    public init(factor: AugmentationFactor = 1, kernelSize: Int = 3, sigma: AugmentationFactor = 1, valueRange: (Double, Double) = (0, 255),
+                generator: RandomGenerator = .global) {
+        precondition(kernelSize > 0 && kernelSize % 2 == 1, "RandomGaussianBlur: kernelSize must be odd, got \(kernelSize)")
+        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomGaussianBlur: the factor must lie in [0, 1]")
+        precondition(sigma.isScalar ? sigma.upper > 0 : sigma.lower >= 0, "RandomGaussianBlur: sigma must be positive")
+        self.factor = factor
+        self.kernelSize = kernelSize
+        self.sigma = sigma
+        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.generator = generator
+    }
+
+    /// The normalised 1-D Gaussian of the kernel's size.
+    func gaussian(_ s: Double) -> [Double] {
+        let c = Double(kernelSize - 1) / 2
+        let g = (0..<kernelSize).map { Foundation.exp(-0.5 * Foundation.pow((Double($0) - c) / s, 2)) }
+        let total = g.reduce(0, +)
+        return g.map { $0 / total }
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, h, w) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let (plo, phi) = RandomShear.magnitudes(factor), (slo, shi) = RandomShear.magnitudes(sigma)
+        let p = draws(n, plo, phi), u = draws(n, 0, 1)
+        let s = Tensor.randomUniform([2], low: slo, high: shi, dtype: .float64, generator: generator).doubles.map { $0 + 1e-6 }
+        let cols = gaussian(s[0]), rows = gaussian(s[1]), r = kernelSize / 2
+        let y = floats(x), v = y.doubles, planes = v.count / Swift.max(h * w, 1), perImage = planes / Swift.max(n, 1)
+        var out = v
+        for plane in 0..<planes where u[plane / perImage] < p[plane / perImage] {
+            let base = plane * h * w
+            for i in 0..<h {
+                for j in 0..<w {
+                    var acc = 0.0
+                    for a in 0..<kernelSize {
+                        let ii = i + a - r
+                        guard ii >= 0 && ii < h else { continue }
+                        for b in 0..<kernelSize {
+                            let jj = j + b - r
+                            guard jj >= 0 && jj < w else { continue }
+                            acc += rows[a] * cols[b] * v[base + ii * w + jj]
+                        }
+                    }
+                    out[base + i * w + j] = Swift.min(Swift.max(acc, valueRange.0), valueRange.1)
+                }
+            }
+        }
+        // Images left unblurred are clipped too, as Keras clips the whole batch.
+        return clamp(Tensor(shape: y.shape, scalars: out).cast(to: y.dtype), min: valueRange.0, max: valueRange.1)
+    }
+}
+
+/// Keras `RandomErasing` (Zhong et al.): with a probability drawn per image from `factor`
+/// ([0, 1]; one number f: 0…f), a box is replaced by `fillValue` (nil: Gaussian noise times the
+/// top of `valueRange`). The box's width and height are √(a draw of `scale`) times the image's,
+/// at a uniform position (continuous coordinates; pixels whose index lies in [x₀, x₁) × [y₀, y₁)).
+public final class RandomErasing: RandomImageLayer {
+    public let factor: AugmentationFactor
+    public let scale: AugmentationFactor
+    public let fillValue: Double?
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator
+    public init(factor: AugmentationFactor = 1, scale: AugmentationFactor = [0.02, 0.33], fillValue: Double? = nil,
+                valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
+        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomErasing: the factor must lie in [0, 1]")
+        precondition(scale.upper <= 1 && (scale.isScalar || scale.lower >= 0), "RandomErasing: the scale must lie in [0, 1]")
+        self.factor = factor
+        self.scale = scale
+        self.fillValue = fillValue
+        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.generator = generator
+    }
+
+    /// The erased batch and each image's box (x₀, x₁, y₀, y₁), nil where none was erased.
+    func erase(_ x: Tensor) -> (Tensor, [(Double, Double, Double, Double)?]) {
+        let (n, h, w) = checked(x)
+        let (alo, ahi) = RandomShear.magnitudes(scale), (plo, phi) = RandomShear.magnitudes(factor)
+        let area = draws(2 * n, alo, ahi).map { $0.squareRoot() }
+        let ux = draws(n, 0, 1), uy = draws(n, 0, 1), p = draws(n, plo, phi), u = draws(n, 0, 1)
+        let y = floats(x)
+        let fill = fillValue.map { Tensor.full(y.shape, value: $0, dtype: .float64).doubles }
+            ?? (Tensor.randomNormal(y.shape, dtype: .float64, generator: generator) * valueRange.1).doubles
+        var out = y.doubles
+        let per = out.count / Swift.max(n, 1), planes = per / Swift.max(h * w, 1)
+        var boxes: [(Double, Double, Double, Double)?] = []
+        for i in 0..<n {
+            guard u[i] < p[i] else { boxes.append(nil); continue }
+            let cw = area[2 * i] * Double(w), ch = area[2 * i + 1] * Double(h)
+            let x0 = ux[i] * (Double(w) - cw), y0 = uy[i] * (Double(h) - ch)
+            let box = (x0, x0 + cw, y0, y0 + ch)
+            boxes.append(box)
+            for c in 0..<planes {
+                for r in 0..<h where Double(r) >= box.2 && Double(r) < box.3 {
+                    for q in 0..<w where Double(q) >= box.0 && Double(q) < box.1 {
+                        let k = i * per + (c * h + r) * w + q
+                        out[k] = fill[k]
+                    }
+                }
+            }
+        }
+        return (Tensor(shape: y.shape, scalars: out).cast(to: y.dtype), boxes)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        _ = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        return erase(x).0
     }
 }
