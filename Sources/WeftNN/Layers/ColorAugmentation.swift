@@ -251,3 +251,133 @@ public final class RandomErasing: RandomImageLayer {
         return erase(x).0
     }
 }
+
+/// RGB [N, 3, H, W] → HSV (hue in [0, 1), saturation, value on the input's scale), Keras's
+/// (dm_pix's) formulas.
+func rgbToHSV(_ x: Tensor) -> Tensor {
+    precondition(x.rank == 4 && x.shape[1] == 3, "rgbToHSV: expects RGB [N, 3, H, W] images, got \(x.shape)")
+    let v = x.doubles, plane = x.shape[2] * x.shape[3], n = x.shape[0]
+    var out = v
+    for i in 0..<n {
+        let base = i * 3 * plane
+        for k in 0..<plane {
+            func clean(_ t: Double) -> Double { Swift.abs(t) < Double.ulpOfOne ? 0 : t }
+            let r = clean(v[base + k]), g = clean(v[base + plane + k]), b = clean(v[base + 2 * plane + k])
+            let value = Swift.max(r, g, b), range = value - Swift.min(r, g, b)
+            let saturation = value > 0 ? range / value : 0
+            let norm = 1 / (6 * (range > 0 ? range : 1))
+            var hue = value == g ? norm * (b - r) + 2.0 / 6 : norm * (r - g) + 4.0 / 6
+            if value == r { hue = norm * (g - b) }
+            hue = (range > 0 ? hue : 0) + (hue < 0 ? 1 : 0)
+            out[base + k] = hue; out[base + plane + k] = saturation; out[base + 2 * plane + k] = value
+        }
+    }
+    return Tensor(shape: x.shape, scalars: out).cast(to: x.dtype)
+}
+
+/// HSV → RGB, the inverse of ``rgbToHSV(_:)``.
+func hsvToRGB(_ x: Tensor) -> Tensor {
+    let v = x.doubles, plane = x.shape[2] * x.shape[3], n = x.shape[0]
+    var out = v
+    for i in 0..<n {
+        let base = i * 3 * plane
+        for k in 0..<plane {
+            let h = v[base + k], s = v[base + plane + k], value = v[base + 2 * plane + k]
+            let dh = (h - (h / 1).rounded(.down)) * 6
+            let dr = Swift.min(Swift.max(Swift.abs(dh - 3) - 1, 0), 1)
+            let dg = Swift.min(Swift.max(2 - Swift.abs(dh - 2), 0), 1)
+            let db = Swift.min(Swift.max(2 - Swift.abs(dh - 4), 0), 1)
+            out[base + k] = value * (1 - s + s * dr)
+            out[base + plane + k] = value * (1 - s + s * dg)
+            out[base + 2 * plane + k] = value * (1 - s + s * db)
+        }
+    }
+    return Tensor(shape: x.shape, scalars: out).cast(to: x.dtype)
+}
+
+/// Keras `RandomSaturation`: each RGB image's saturation is scaled by k/(1 − k + 1e-7), k drawn
+/// per image from `factor` ([0, 1]; one number f: 0…f; k = ½ keeps the image, 0 makes it gray),
+/// capped at 1 (Keras clips it to the value range, which only differs from 1 for ranges other
+/// than 0…1).
+public final class RandomSaturation: RandomImageLayer {
+    public let factor: AugmentationFactor
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator
+    public init(factor: AugmentationFactor, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
+        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomSaturation: the factor must lie in [0, 1]")
+        self.factor = factor
+        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.generator = generator
+    }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, h, w) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let (lo, hi) = RandomShear.magnitudes(factor)
+        let k = draws(n, lo, hi).map { $0 / (1 - $0 + 1e-7) }
+        var hsv = rgbToHSV(floats(x)).doubles
+        let plane = h * w
+        for i in 0..<n { for p in 0..<plane { let j = (i * 3 + 1) * plane + p; hsv[j] = Swift.min(Swift.max(hsv[j] * k[i], 0), 1) } }
+        return hsvToRGB(Tensor(shape: x.shape, scalars: hsv)).cast(to: floats(x).dtype)
+    }
+}
+
+/// Keras `RandomHue`: each RGB image's hue turns by ±½·k (k drawn per image from `factor`,
+/// [0, 1]; one number f: 0…f; the sign random), wrapping around, on the 0…1 scale of `valueRange`.
+public final class RandomHue: RandomImageLayer {
+    public let factor: AugmentationFactor
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator
+    public init(factor: AugmentationFactor, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
+        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomHue: the factor must lie in [0, 1]")
+        self.factor = factor
+        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.generator = generator
+    }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, h, w) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let sign = draws(n, 0, 1).map { $0 > 0.5 ? -1.0 : 1.0 }
+        let (lo, hi) = RandomShear.magnitudes(factor)
+        let shift = zip(sign, draws(n, lo, hi)).map { $0 * $1 * 0.5 }
+        let y = floats(x), width = valueRange.1 - valueRange.0
+        var hsv = rgbToHSV((y - valueRange.0) / width).doubles
+        let plane = h * w
+        for i in 0..<n {
+            for p in 0..<plane {
+                var hue = hsv[i * 3 * plane + p] + shift[i]
+                if hue > 1 { hue -= 1 }
+                if hue < 0 { hue += 1 }
+                hsv[i * 3 * plane + p] = hue
+            }
+        }
+        return hsvToRGB(Tensor(shape: x.shape, scalars: hsv)).cast(to: y.dtype) * width + valueRange.0
+    }
+}
+
+/// Keras `RandomColorJitter`: RandomBrightness, RandomContrast, RandomSaturation and RandomHue
+/// in that order, each only when its factor is given.
+public final class RandomColorJitter: Layer {
+    public let brightness: RandomBrightness?
+    public let contrast: RandomContrast?
+    public let saturation: RandomSaturation?
+    public let hue: RandomHue?
+    public init(valueRange: (Double, Double) = (0, 255), brightnessFactor: AugmentationFactor? = nil, contrastFactor: AugmentationFactor? = nil,
+                saturationFactor: AugmentationFactor? = nil, hueFactor: AugmentationFactor? = nil, generator: RandomGenerator = .global) {
+        brightness = brightnessFactor.map { RandomBrightness(factor: $0, valueRange: valueRange, generator: generator) }
+        contrast = contrastFactor.map { RandomContrast(factor: $0, valueRange: valueRange, generator: generator) }
+        saturation = saturationFactor.map { RandomSaturation(factor: $0, valueRange: valueRange, generator: generator) }
+        hue = hueFactor.map { RandomHue(factor: $0, valueRange: valueRange, generator: generator) }
+    }
+    public func build(inputShape s: Shape) throws -> Shape {
+        try checkImages("RandomColorJitter", s)
+        return s
+    }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        var y = x
+        if let b = brightness { y = b(y) }
+        if let c = contrast { y = c(y) }
+        if let s = saturation { y = s(y) }
+        if let h = hue { y = h(y) }
+        return y
+    }
+}
