@@ -381,3 +381,42 @@ public final class RandomColorJitter: Layer {
         return y
     }
 }
+
+/// Keras `Equalization` (histogram equalization): per image and channel, on the 0…255 scale of
+/// `valueRange`, values are binned into `bins` bins and mapped through the rounded, normalised
+/// cumulative histogram (a channel with one occupied bin is left as it is). Training only, as
+/// Keras. Keras 3.15.1 builds one histogram per channel over the whole batch; Weft's is per image
+/// (PIL's and torchvision's `equalize`; the same for a batch of one).
+public final class Equalization: RandomImageLayer {
+    public let bins: Int
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator = .global
+    public init(valueRange: (Double, Double) = (0, 255), bins: Int = 256) {
+        precondition(bins > 1, "Equalization: needs at least 2 bins, got \(bins)")
+        self.bins = bins
+        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+    }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (_, h, w) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let y = floats(x), lo = valueRange.0, width = valueRange.1 - valueRange.0, plane = h * w
+        var v = y.doubles
+        let nb = Double(bins - 1)
+        for start in stride(from: 0, to: v.count, by: Swift.max(plane, 1)) {
+            let c = (start..<(start + plane)).map { (v[$0] - lo) * 255 / width }
+            var hist = [Int](repeating: 0, count: bins)
+            for t in c { hist[Swift.min(Swift.max(Int((t * nb / 255).rounded(.towardZero)), 0), bins - 1)] += 1 }
+            guard hist.filter({ $0 > 0 }).count > 1 else { continue }
+            var cdf = hist
+            for k in 1..<bins { cdf[k] += cdf[k - 1] }
+            let cdfMin = cdf.first { $0 > 0 }!
+            let denominator = cdf[bins - 1] - cdfMin == 0 ? 1 : cdf[bins - 1] - cdfMin
+            let lut = cdf.map { Swift.min(Swift.max((Double(($0 - cdfMin) * 255) / Double(denominator)).rounded(.toNearestOrEven), 0), 255) }
+            for (k, t) in c.enumerated() {
+                let index = Int(Swift.min(Swift.max(t / 255 * nb, 0), nb))
+                v[start + k] = lut[index] * width / 255 + lo
+            }
+        }
+        return Tensor(shape: y.shape, scalars: v).cast(to: y.dtype)
+    }
+}
