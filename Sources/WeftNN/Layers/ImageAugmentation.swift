@@ -50,7 +50,8 @@ private func floorMod(_ a: Int, _ b: Int) -> Int { let r = a % b; return r < 0 ?
 }
 
 /// Samples each image i of [N, C, H, W] at the input points (a0·x + a1·y + a2,
-/// b0·x + b1·y + b2) of its output pixels (x, y), `transforms[i]` = [a0, a1, a2, b0, b1, b2].
+/// b0·x + b1·y + b2) of its output pixels (x, y), `transforms[i]` = [a0, a1, a2, b0, b1, b2]
+/// (with two more, c0 and c1, both divided by c0·x + c1·y + 1: a projective map).
 func affineTransform(_ x: Tensor, _ transforms: [[Double]], interpolation: Interpolation, fillMode: FillMode, fillValue: Double) -> Tensor {
     precondition(x.rank == 4, "affine transform: expects [N, C, H, W] images, got \(x.shape)")
     let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
@@ -61,8 +62,10 @@ func affineTransform(_ x: Tensor, _ transforms: [[Double]], interpolation: Inter
         let t = transforms[i]
         for row in 0..<h {
             for col in 0..<w {
-                let xi = t[0] * Double(col) + t[1] * Double(row) + t[2]
-                let yi = t[3] * Double(col) + t[4] * Double(row) + t[5]
+                // A projective map (8 coefficients) divides by a6·x + a7·y + 1.
+                let k = t.count == 8 ? t[6] * Double(col) + t[7] * Double(row) + 1 : 1
+                let xi = (t[0] * Double(col) + t[1] * Double(row) + t[2]) / k
+                let yi = (t[3] * Double(col) + t[4] * Double(row) + t[5]) / k
                 // Up to four taps: (row index, column index, weight, inside the image).
                 var taps: [(Int, Int, Double, Bool)] = []
                 switch interpolation {
@@ -384,5 +387,80 @@ public final class Solarization: RandomImageLayer {
         let t = Tensor(shape: [n, 1, 1, 1], scalars: thr).cast(to: y.dtype)
         let solarized = `where`(shifted .< t, shifted, Tensor(255, dtype: y.dtype) - shifted)
         return solarized * (width / 255) + valueRange.0
+    }
+}
+
+/// The projective map (8 coefficients, as `affineTransform` takes them) that sends each of the
+/// four `end` points [(x, y)] to its `start` point (Keras's `compute_homography_matrix`).
+func homography(from start: [(Double, Double)], to end: [(Double, Double)]) -> [Double] {
+    precondition(start.count == 4 && end.count == 4, "homography: needs four point pairs")
+    var a = [[Double]](), b = [Double]()
+    for ((sx, sy), (ex, ey)) in zip(start, end) {
+        a.append([ex, ey, 1, 0, 0, 0, -sx * ex, -sx * ey]); b.append(sx)
+        a.append([0, 0, 0, ex, ey, 1, -sy * ex, -sy * ey]); b.append(sy)
+    }
+    // Gaussian elimination with partial pivoting.
+    for c in 0..<8 {
+        let p = (c..<8).max { Swift.abs(a[$0][c]) < Swift.abs(a[$1][c]) }!
+        precondition(Swift.abs(a[p][c]) > 1e-12, "homography: the points are degenerate")
+        a.swapAt(c, p); b.swapAt(c, p)
+        for r in (c + 1)..<8 {
+            let f = a[r][c] / a[c][c]
+            for k in c..<8 { a[r][k] -= f * a[c][k] }
+            b[r] -= f * b[c]
+        }
+    }
+    var x = [Double](repeating: 0, count: 8)
+    for r in stride(from: 7, through: 0, by: -1) {
+        var s = b[r]
+        for k in (r + 1)..<8 { s -= a[r][k] * x[k] }
+        x[r] = s / a[r][r]
+    }
+    return x
+}
+
+/// Keras's `ops.image.perspective_transform` on [N, C, H, W]: each image is warped so that its
+/// `start` points (four (x, y) corners per image) land on the `end` points; outside the image
+/// is `fillValue`.
+public func perspectiveTransform(_ images: Tensor, start: [[(Double, Double)]], end: [[(Double, Double)]],
+                                 interpolation: Interpolation = .bilinear, fillValue: Double = 0) -> Tensor {
+    precondition(start.count == images.shape[0] && end.count == images.shape[0], "perspectiveTransform: one set of points per image")
+    let maps = zip(start, end).map { homography(from: $0, to: $1) }
+    return affineTransform(images, maps, interpolation: interpolation, fillMode: .constant, fillValue: fillValue)
+}
+
+/// Keras `RandomPerspective`: with a probability drawn per image from `factor` ([0, 1]; one
+/// number f: 0…f), the corners (0, 0), (W−1, 0), (0, H−1), (W−1, H−1) move to
+/// corner + corner·u with u uniform in ±½·`scale` per coordinate (so, as Keras, the corner at the
+/// origin stays), and the image is warped accordingly (outside: `fillValue`).
+public final class RandomPerspective: RandomImageLayer {
+    public let factor: AugmentationFactor
+    public let scale: Double
+    public let interpolation: Interpolation
+    public let fillValue: Double
+    public let generator: RandomGenerator
+    public init(factor: AugmentationFactor = 1, scale: Double = 1, interpolation: Interpolation = .bilinear, fillValue: Double = 0,
+                generator: RandomGenerator = .global) {
+        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomPerspective: the factor must lie in [0, 1]")
+        precondition(scale >= 0 && scale <= 1, "RandomPerspective: scale must lie in [0, 1], got \(scale)")
+        self.factor = factor
+        self.scale = scale
+        self.interpolation = interpolation
+        self.fillValue = fillValue
+        self.generator = generator
+    }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, h, w) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let (lo, hi) = RandomShear.magnitudes(factor)
+        let p = draws(n, lo, hi), u = draws(n, 0, 1), f = draws(8 * n, -0.5 * scale, 0.5 * scale)
+        let corners = [(0.0, 0.0), (Double(w - 1), 0.0), (0.0, Double(h - 1)), (Double(w - 1), Double(h - 1))]
+        let identity: [Double] = [1, 0, 0, 0, 1, 0, 0, 0]
+        let maps: [[Double]] = (0..<n).map { i in
+            guard u[i] < p[i] else { return identity }
+            let end = corners.enumerated().map { k, c in (c.0 + c.0 * f[8 * i + 2 * k], c.1 + c.1 * f[8 * i + 2 * k + 1]) }
+            return homography(from: corners, to: end)
+        }
+        return affineTransform(x, maps, interpolation: interpolation, fillMode: .constant, fillValue: fillValue)
     }
 }
