@@ -8,6 +8,21 @@ import Weft
 /// `x` as floats (the layers compute in the input's float type, or the default one).
 private func floats(_ x: Tensor) -> Tensor { x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType) }
 
+/// The colour layers' shared settings: a factor within [0, 1] (one number f: 0…f), the value
+/// range of the images, the generator of the per-image draws.
+public class UnitFactorImageLayer: RandomImageLayer {
+    public let factor: AugmentationFactor
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator
+    init(_ name: String, factor: AugmentationFactor, valueRange: (Double, Double), generator: RandomGenerator) {
+        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "\(name): the factor must lie in [0, 1]")
+        self.factor = factor
+        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.generator = generator
+    }
+    public func callAsFunction(_ x: Tensor) -> Tensor { preconditionFailure("\(typeName) must override callAsFunction") }
+}
+
 /// A per-image column [N, 1, 1, 1] of `values`.
 private func perImage(_ values: [Double], like x: Tensor) -> Tensor {
     Tensor(shape: [values.count, 1, 1, 1], scalars: values).cast(to: x.dtype)
@@ -16,17 +31,11 @@ private func perImage(_ values: [Double], like x: Tensor) -> Tensor {
 /// Keras `RandomColorDegeneration`: each image moves towards its grayscale version,
 /// x + k·(gray − x), with k drawn per image from `factor` ([0, 1]; one number f: 0…f), clipped
 /// to `valueRange`.
-public final class RandomColorDegeneration: RandomImageLayer {
-    public let factor: AugmentationFactor
-    public let valueRange: (Double, Double)
-    public let generator: RandomGenerator
+public final class RandomColorDegeneration: UnitFactorImageLayer {
     public init(factor: AugmentationFactor, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomColorDegeneration: the factor must lie in [0, 1]")
-        self.factor = factor
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
-        self.generator = generator
+        super.init("RandomColorDegeneration", factor: factor, valueRange: valueRange, generator: generator)
     }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, _, _) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let (lo, hi) = RandomShear.magnitudes(factor)
@@ -71,17 +80,11 @@ public final class RandomPosterization: RandomImageLayer {
 /// Keras `RandomSharpness`: each image blends with its smoothed version (3×3 kernel 1/13 around
 /// 5/13, zero padding): x + (1 − 2s)·(smooth − x), s drawn per image from `factor` ([0, 1]; one
 /// number f: 0…f; s = ½ leaves the image, 0 blurs, 1 sharpens), clipped to `valueRange`.
-public final class RandomSharpness: RandomImageLayer {
-    public let factor: AugmentationFactor
-    public let valueRange: (Double, Double)
-    public let generator: RandomGenerator
+public final class RandomSharpness: UnitFactorImageLayer {
     public init(factor: AugmentationFactor, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomSharpness: the factor must lie in [0, 1]")
-        self.factor = factor
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
-        self.generator = generator
+        super.init("RandomSharpness", factor: factor, valueRange: valueRange, generator: generator)
     }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let (lo, hi) = RandomShear.magnitudes(factor)
@@ -299,17 +302,11 @@ func hsvToRGB(_ x: Tensor) -> Tensor {
 /// per image from `factor` ([0, 1]; one number f: 0…f; k = ½ keeps the image, 0 makes it gray),
 /// capped at 1 (Keras clips it to the value range, which only differs from 1 for ranges other
 /// than 0…1).
-public final class RandomSaturation: RandomImageLayer {
-    public let factor: AugmentationFactor
-    public let valueRange: (Double, Double)
-    public let generator: RandomGenerator
+public final class RandomSaturation: UnitFactorImageLayer {
     public init(factor: AugmentationFactor, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomSaturation: the factor must lie in [0, 1]")
-        self.factor = factor
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
-        self.generator = generator
+        super.init("RandomSaturation", factor: factor, valueRange: valueRange, generator: generator)
     }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let (lo, hi) = RandomShear.magnitudes(factor)
@@ -323,17 +320,11 @@ public final class RandomSaturation: RandomImageLayer {
 
 /// Keras `RandomHue`: each RGB image's hue turns by ±½·k (k drawn per image from `factor`,
 /// [0, 1]; one number f: 0…f; the sign random), wrapping around, on the 0…1 scale of `valueRange`.
-public final class RandomHue: RandomImageLayer {
-    public let factor: AugmentationFactor
-    public let valueRange: (Double, Double)
-    public let generator: RandomGenerator
+public final class RandomHue: UnitFactorImageLayer {
     public init(factor: AugmentationFactor, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomHue: the factor must lie in [0, 1]")
-        self.factor = factor
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
-        self.generator = generator
+        super.init("RandomHue", factor: factor, valueRange: valueRange, generator: generator)
     }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let sign = draws(n, 0, 1).map { $0 > 0.5 ? -1.0 : 1.0 }

@@ -120,25 +120,37 @@ extension RandomImageLayer {
     }
 }
 
-/// Keras `RandomRotation`: each image rotated about its centre by factor·360° (a draw in
-/// [lower, upper] of `factor`; one number f: −f…f), counter-clockwise for positive angles.
-public final class RandomRotation: RandomImageLayer {
-    public let factor: AugmentationFactor
+/// The geometric layers' shared settings: how points are sampled and filled, the generator.
+public class AffineImageLayer: RandomImageLayer {
     public let fillMode: FillMode
     public let interpolation: Interpolation
     public let fillValue: Double
     public let generator: RandomGenerator
-
-    public init(factor: AugmentationFactor, fillMode: FillMode = .reflect, interpolation: Interpolation = .bilinear,
-                fillValue: Double = 0, generator: RandomGenerator = .global) {
-        self.factor = factor
+    init(fillMode: FillMode, interpolation: Interpolation, fillValue: Double, generator: RandomGenerator) {
         self.fillMode = fillMode
         self.interpolation = interpolation
         self.fillValue = fillValue
         self.generator = generator
     }
+    public func callAsFunction(_ x: Tensor) -> Tensor { preconditionFailure("\(typeName) must override callAsFunction") }
+    /// The images sampled through one map per image.
+    func warp(_ x: Tensor, _ transforms: [[Double]]) -> Tensor {
+        affineTransform(x, transforms, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue)
+    }
+}
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+/// Keras `RandomRotation`: each image rotated about its centre by factor·360° (a draw in
+/// [lower, upper] of `factor`; one number f: −f…f), counter-clockwise for positive angles.
+public final class RandomRotation: AffineImageLayer {
+    public let factor: AugmentationFactor
+
+    public init(factor: AugmentationFactor, fillMode: FillMode = .reflect, interpolation: Interpolation = .bilinear,
+                fillValue: Double = 0, generator: RandomGenerator = .global) {
+        self.factor = factor
+        super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
+    }
+
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let cx = 0.5 * Double(w - 1), cy = 0.5 * Double(h - 1)
@@ -147,32 +159,25 @@ public final class RandomRotation: RandomImageLayer {
             let cs = Foundation.cos(angle), sn = Foundation.sin(angle)
             return [cs, -sn, cx - cx * cs + cy * sn, sn, cs, cy - cx * sn - cy * cs]
         }
-        return affineTransform(x, transforms, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue)
+        return warp(x, transforms)
     }
 }
 
 /// Keras `RandomZoom`: each image scaled about its centre; a factor z draws 1 + z (positive:
 /// zoom out, negative: in) for the height and — when `widthFactor` is nil, the same — for the width.
-public final class RandomZoom: RandomImageLayer {
+public final class RandomZoom: AffineImageLayer {
     public let heightFactor: AugmentationFactor
     public let widthFactor: AugmentationFactor?
-    public let fillMode: FillMode
-    public let interpolation: Interpolation
-    public let fillValue: Double
-    public let generator: RandomGenerator
 
     public init(heightFactor: AugmentationFactor, widthFactor: AugmentationFactor? = nil, fillMode: FillMode = .reflect,
                 interpolation: Interpolation = .bilinear, fillValue: Double = 0, generator: RandomGenerator = .global) {
         precondition(heightFactor.lower >= -1 && (widthFactor?.lower ?? 0) >= -1, "RandomZoom: factors must be at least −1")
         self.heightFactor = heightFactor
         self.widthFactor = widthFactor
-        self.fillMode = fillMode
-        self.interpolation = interpolation
-        self.fillValue = fillValue
-        self.generator = generator
+        super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let zy = draws(n, 1 + heightFactor.lower, 1 + heightFactor.upper)
@@ -182,19 +187,15 @@ public final class RandomZoom: RandomImageLayer {
             let ox: Double = cx * (1 - zx[i]), oy: Double = cy * (1 - zy[i])
             return [zx[i], 0, ox, 0, zy[i], oy]
         }
-        return affineTransform(x, transforms, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue)
+        return warp(x, transforms)
     }
 }
 
 /// Keras `RandomTranslation`: each image shifted by a draw of `heightFactor`·height rows (down
 /// for positive) and `widthFactor`·width columns (right for positive).
-public final class RandomTranslation: RandomImageLayer {
+public final class RandomTranslation: AffineImageLayer {
     public let heightFactor: AugmentationFactor
     public let widthFactor: AugmentationFactor
-    public let fillMode: FillMode
-    public let interpolation: Interpolation
-    public let fillValue: Double
-    public let generator: RandomGenerator
 
     public init(heightFactor: AugmentationFactor, widthFactor: AugmentationFactor, fillMode: FillMode = .reflect,
                 interpolation: Interpolation = .bilinear, fillValue: Double = 0, generator: RandomGenerator = .global) {
@@ -202,19 +203,16 @@ public final class RandomTranslation: RandomImageLayer {
                      "RandomTranslation: factors must lie in [−1, 1]")
         self.heightFactor = heightFactor
         self.widthFactor = widthFactor
-        self.fillMode = fillMode
-        self.interpolation = interpolation
-        self.fillValue = fillValue
-        self.generator = generator
+        super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let dy = draws(n, heightFactor.lower, heightFactor.upper).map { $0 * Double(h) }
         let dx = draws(n, widthFactor.lower, widthFactor.upper).map { $0 * Double(w) }
         let transforms: [[Double]] = (0..<n).map { i in [1, 0, -dx[i], 0, 1, -dy[i]] }
-        return affineTransform(x, transforms, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue)
+        return warp(x, transforms)
     }
 }
 
@@ -272,13 +270,9 @@ public final class RandomBrightness: RandomImageLayer {
 /// Keras `RandomShear`: each image sheared (x ← x + sₓ·y, y ← y + s_y·x, about the origin as
 /// Keras) by magnitudes drawn from `xFactor` and `yFactor` (within [0, 1]; one number f: 0…f),
 /// with a random sign per image.
-public final class RandomShear: RandomImageLayer {
+public final class RandomShear: AffineImageLayer {
     public let xFactor: AugmentationFactor
     public let yFactor: AugmentationFactor
-    public let fillMode: FillMode
-    public let interpolation: Interpolation
-    public let fillValue: Double
-    public let generator: RandomGenerator
 
     public init(xFactor: AugmentationFactor = 0, yFactor: AugmentationFactor = 0, interpolation: Interpolation = .bilinear,
                 fillMode: FillMode = .reflect, fillValue: Double = 0, generator: RandomGenerator = .global) {
@@ -287,23 +281,20 @@ public final class RandomShear: RandomImageLayer {
         }
         self.xFactor = xFactor
         self.yFactor = yFactor
-        self.fillMode = fillMode
-        self.interpolation = interpolation
-        self.fillValue = fillValue
-        self.generator = generator
+        super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
     }
 
     /// A factor's magnitude range: a number f is 0…f (Keras's scalar form), a pair as given.
     static func magnitudes(_ f: AugmentationFactor) -> (Double, Double) { f.isScalar ? (0, f.upper) : (f.lower, f.upper) }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, _, _) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let sign = draws(n, 0, 1).map { $0 > 0.5 ? -1.0 : 1.0 }
         let (ylo, yhi) = Self.magnitudes(yFactor), (xlo, xhi) = Self.magnitudes(xFactor)
         let sy = draws(n, ylo, yhi), sx = draws(n, xlo, xhi)
         let transforms: [[Double]] = (0..<n).map { i in [1, sx[i] * sign[i], 0, sy[i] * sign[i], 1, 0] }
-        return affineTransform(x, transforms, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue)
+        return warp(x, transforms)
     }
 }
 
@@ -336,17 +327,11 @@ public final class RandomGrayscale: RandomImageLayer {
 
 /// Keras `RandomInvert`: in training each image becomes `valueRange.1 − x` with a probability
 /// drawn per image from `factor` ([0, 1]; one number f: 0…f).
-public final class RandomInvert: RandomImageLayer {
-    public let factor: AugmentationFactor
-    public let valueRange: (Double, Double)
-    public let generator: RandomGenerator
+public final class RandomInvert: UnitFactorImageLayer {
     public init(factor: AugmentationFactor = 1, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomInvert: the factor must lie in [0, 1]")
-        self.factor = factor
-        self.valueRange = valueRange
-        self.generator = generator
+        super.init("RandomInvert", factor: factor, valueRange: valueRange, generator: generator)
     }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, _, _) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let (lo, hi) = RandomShear.magnitudes(factor)
