@@ -12,6 +12,8 @@ import Testing
 //   tverskyAll = Tversky(alpha=0.3, beta=0.7)(y, p); tverskyPerSample = Tversky(0.3, 0.7, axis=(1, 2))(y, p)
 //   diceWeighted = Dice(axis=(1, 2))(y, p, sample_weight=[0.5, 1, 2])
 //   probs = det([4, 3], .5, .3) normalised over the last axis; gce = CategoricalGeneralizedCrossEntropy(q=0.7)([0, 2, 1, 2], probs)
+//   e = det0([6, 4], .37, .2) L2-normalised per row (det0 = 0.5·sin(a·k + b)), y = [0, 1, 0, 2, 1, 0]:
+//   circle(y, e) per sample and Circle()(y, e); the same with gamma=10, margin=0.25, remove_diagonal=False
 
 private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b, offset: 0.5) }
 
@@ -50,5 +52,22 @@ struct SequenceAndOverlapLossTests {
         let h = try model.fit(x, target, batchSize: 8, epochs: 30)
         let losses = try #require(h.history["loss"])
         #expect(losses.last! < 0.5 * losses.first!)
+    }
+
+    @Test("Circle loss per sample and batch-averaged over the positive ones matches Keras; gradients")
+    func circle() {
+        let raw = kerasDet([6, 4], 0.37, 0.2)
+        let e = raw / sqrt(square(raw).sum(alongAxis: -1, keepingDims: true))
+        let y = Tensor(shape: [6], scalars: [Int64(0), 1, 0, 2, 1, 0])
+        expectNear(Loss.circle().perSample(e, y).doubles, [359.5722961425781, 77.72086334228516, 328.5610656738281, 0.0, 69.80989074707031, 297.0928955078125], rtol: 1e-6, atol: 1e-5)
+        expectNear([Loss.circle()(e, y).item], [226.55140686035156], rtol: 1e-6, atol: 1e-5)
+        let kept = Loss.circle(gamma: 10, margin: 0.25, removeDiagonal: false)
+        expectNear(kept.perSample(e, y).doubles, [46.932373046875, 11.715707778930664, 43.05143737792969, 3.6100785732269287, 10.719718933105469, 39.088897705078125], rtol: 1e-6, atol: 1e-5)
+        expectNear([kept(e, y).item], [25.85303497314453], rtol: 1e-6, atol: 1e-5)
+        // The unique label (sample 3) has no positive: its loss is 0 (left out of the mean), yet its
+        // embedding gets a finite gradient as the others' negative.
+        #expect(Loss.circle().perSample(e, y).doubles[3] == 0)
+        let (_, g) = valueWithGradient(at: e) { Loss.circle().perSample($0, y).sum() }
+        #expect(g.doubles.allSatisfy(\.isFinite) && g.doubles[12..<16].contains { $0 != 0 })
     }
 }

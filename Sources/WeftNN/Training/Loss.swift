@@ -69,6 +69,12 @@ public enum Loss: Hashable, Sendable {
     /// Keras `CategoricalGeneralizedCrossEntropy` (Zhang & Sabuncu): (1 − p_yᵠ)/q for integer labels
     /// against probabilities [N, C]; q → 0 is the cross-entropy, q = 1 the MAE.
     case categoricalGeneralizedCrossEntropy(q: Double = 0.5)
+    /// Keras `Circle` (Sun et al.): metric learning on L2-normalised embeddings [N, D] with integer
+    /// labels [N]. With cosine distances d between the batch's embeddings, positives (same label;
+    /// not the sample itself with `removeDiagonal`) weigh relu(m + d)·(m − d) and negatives
+    /// relu(1 + m − d)·(1 − m − d); a sample's loss is softplus(γ·(lse over negatives) + lse of
+    /// −γ·(positive terms)); the batch loss averages the samples whose loss is positive (Keras's mask).
+    case circle(gamma: Double = 80, margin: Double = 0.4, removeDiagonal: Bool = true)
 
     /// Keras's `backend.epsilon()`.
     public static let epsilon = 1e-7
@@ -93,6 +99,11 @@ public enum Loss: Hashable, Sendable {
             return (relu(prediction) - prediction * z + softplus(-abs(prediction)) ).mean()
         case .dice(nil), .tversky(_, _, nil):
             return overlapLoss(prediction, target)
+        case .circle:
+            // Keras masks the samples whose loss is 0 out of the mean.
+            let l = perSample(prediction, target)
+            let positive = withoutGradient { (l .> Tensor(0, dtype: l.dtype)).cast(to: l.dtype) }
+            return (l * positive).sum() / Swift.max(positive.sum().item, 1)
         default:
             return perSample(prediction, target).mean()
         }
@@ -223,6 +234,28 @@ public enum Loss: Hashable, Sendable {
         case .dice(nil), .tversky(_, _, nil):
             // One value for the batch, given to every sample (so sample weights scale it by their mean, as Keras).
             return overlapLoss(prediction, target).expanded(to: [prediction.shape.first ?? 1])
+        case .circle(let gamma, let margin, let removeDiagonal):
+            precondition(prediction.rank == 2, "Loss.circle: predictions must be embeddings [batch, features], got \(prediction.shape)")
+            let n = prediction.shape[0]
+            let labels = target.detached().doubles.map { Int($0) }
+            precondition(labels.count == n, "Loss.circle: needs one integer label per embedding")
+            var posMask = [Bool](repeating: false, count: n * n)
+            for i in 0..<n { for j in 0..<n { posMask[i * n + j] = labels[i] == labels[j] && !(removeDiagonal && i == j) } }
+            let negMask = (0..<(n * n)).map { labels[$0 / n] != labels[$0 % n] }
+            let d = relu(1 - matmul(prediction, prediction.transposed()))
+            let pos = Tensor(shape: [n, n], scalars: posMask), neg = Tensor(shape: [n, n], scalars: negMask)
+            let zero = Tensor(0, dtype: d.dtype)
+            let posWeights = relu(`where`(pos, margin + d, zero)), negWeights = relu(`where`(neg, 1 + margin - d, zero))
+            let posTerms = -gamma * posWeights * (margin - d), negTerms = gamma * negWeights * (1 - margin - d)
+            /// Row-wise log Σ exp over the mask (−∞ for an empty row), without NaN gradients there.
+            func maskedLSE(_ v: Tensor, _ m: Tensor, _ any: [Bool]) -> Tensor {
+                let masked = `where`(m, v, Tensor(-1e30, dtype: v.dtype))
+                let lse = masked.logSumExp(alongAxes: [1])
+                return `where`(Tensor(shape: [n], scalars: any), lse, Tensor(-Double.infinity, dtype: v.dtype))
+            }
+            let anyPos = (0..<n).map { i in (0..<n).contains { posMask[i * n + $0] } }
+            let anyNeg = (0..<n).map { i in (0..<n).contains { negMask[i * n + $0] } }
+            return softplus(maskedLSE(posTerms, pos, anyPos) + maskedLSE(negTerms, neg, anyNeg))
         case .categoricalGeneralizedCrossEntropy(let q):
             precondition(q > 0 && q <= 1, "Loss.categoricalGeneralizedCrossEntropy: q must be in (0, 1], got \(q)")
             let idx = target.reshaped(to: [target.count, 1]).cast(to: .int64)

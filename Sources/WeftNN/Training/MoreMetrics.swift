@@ -39,6 +39,7 @@ public final class LossMetric: SampleMeanMetric {
         case .dice: return "dice"
         case .tversky: return "tversky"
         case .categoricalGeneralizedCrossEntropy: return "categorical_generalized_cross_entropy"
+        case .circle: return "circle"
         }
     }
 }
