@@ -118,4 +118,22 @@ struct ColorAugmentationTests {
         #expect(withTrainingMode { Equalization(valueRange: (0, 1))(flat) }.doubles == flat.doubles)
         #expect(Equalization()(x).doubles == x.doubles)
     }
+
+    @Test("RandAugment applies the drawn augmentations in order; every candidate gets drawn")
+    func randAugment() {
+        let x = images() * 255
+        for seed in 0..<4 {
+            let a = RandAugment(numOps: 3, generator: RandomGenerator(seed: UInt64(seed)))
+            let b = RandAugment(numOps: 3, generator: RandomGenerator(seed: UInt64(seed)))
+            let y = withTrainingMode { a(x) }
+            let ops = b.drawOps()
+            let manual = withTrainingMode { ops.reduce(x) { t, k in b.augmentations[k](t) } }
+            expectNear(y.doubles, manual.doubles, rtol: 0, atol: 0, "seed \(seed)")
+            #expect(y.shape == x.shape)
+        }
+        let r = RandAugment(generator: RandomGenerator(seed: 9))
+        #expect(Set((0..<40).flatMap { _ in r.drawOps() }).count == 11)
+        #expect(RandAugment()(x).doubles == x.doubles)
+        #expect(r.augmentations.map(\.typeName).contains("Equalization"))
+    }
 }

@@ -411,3 +411,60 @@ public final class Equalization: RandomImageLayer {
         return Tensor(shape: y.shape, scalars: v).cast(to: y.dtype)
     }
 }
+
+/// Keras `RandAugment` (Cubuk et al.): in training, `numOps` augmentations drawn (with
+/// replacement, once per batch) from shear, translation, rotation, brightness, colour
+/// degeneration, contrast, sharpness, posterization (max(1, ⌊8·upper⌋) bits), solarization,
+/// auto-contrast and equalization, each built with the factor range [lower, upper] of `factor`
+/// (one number f: 0…f), applied in the order drawn.
+public final class RandAugment: Layer {
+    public let numOps: Int
+    public let factor: AugmentationFactor
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator
+    /// The candidate augmentations, in Keras's order.
+    public let augmentations: [any Layer]
+
+    public init(valueRange: (Double, Double) = (0, 255), numOps: Int = 2, factor: AugmentationFactor = 0.5,
+                interpolation: Interpolation = .bilinear, generator: RandomGenerator = .global) {
+        precondition(numOps > 0, "RandAugment: numOps must be positive")
+        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandAugment: the factor must lie in [0, 1]")
+        let (lo, hi) = RandomShear.magnitudes(factor)
+        let f = AugmentationFactor(lo, hi)
+        self.numOps = numOps
+        self.factor = factor
+        self.valueRange = valueRange
+        self.generator = generator
+        augmentations = [
+            RandomShear(xFactor: f, yFactor: f, interpolation: interpolation, generator: generator),
+            RandomTranslation(heightFactor: f, widthFactor: f, interpolation: interpolation, generator: generator),
+            RandomRotation(factor: f, interpolation: interpolation, generator: generator),
+            RandomBrightness(factor: f, valueRange: valueRange, generator: generator),
+            RandomColorDegeneration(factor: f, valueRange: valueRange, generator: generator),
+            RandomContrast(factor: f, valueRange: valueRange, generator: generator),
+            RandomSharpness(factor: f, valueRange: valueRange, generator: generator),
+            RandomPosterization(bits: Swift.max(1, Int(8 * hi)), valueRange: valueRange, generator: generator),
+            Solarization(additionFactor: f, thresholdFactor: f, valueRange: valueRange, generator: generator),
+            AutoContrast(valueRange: valueRange),
+            Equalization(valueRange: valueRange),
+        ]
+    }
+
+    public var namedChildren: [(String, any Layer)] { [] }
+
+    public func build(inputShape s: Shape) throws -> Shape {
+        try checkImages("RandAugment", s)
+        return s
+    }
+
+    /// The indices drawn for one call.
+    func drawOps() -> [Int] {
+        Tensor.randomUniform([numOps], low: 0, high: Double(augmentations.count), dtype: .float64, generator: generator).doubles
+            .map { Swift.min(Int($0), augmentations.count - 1) }
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        guard LearningPhase.isTraining else { return x }
+        return drawOps().reduce(x) { y, k in augmentations[k](y) }
+    }
+}
