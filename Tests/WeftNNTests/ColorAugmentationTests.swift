@@ -136,4 +136,17 @@ struct ColorAugmentationTests {
         #expect(RandAugment()(x).doubles == x.doubles)
         #expect(r.augmentations.map(\.typeName).contains("Equalization"))
     }
+
+    @Test("AugMix: depth 0 mixes identities back to the image; deeper chains stay in range and change it")
+    func augMix() {
+        let x = images() * 255
+        expectNear(withTrainingMode { AugMix(chainDepth: 0, generator: RandomGenerator(seed: 1))(x) }.doubles, x.doubles, rtol: 1e-12, atol: 1e-9)
+        let y = withTrainingMode { AugMix(generator: RandomGenerator(seed: 3))(x) }.doubles
+        #expect(y.allSatisfy { $0 >= 0 && $0 <= 255 })
+        #expect(!nnIsClose(y, x.doubles, rtol: 1e-6, atol: 1e-6))
+        let again = withTrainingMode { AugMix(generator: RandomGenerator(seed: 3))(x) }.doubles
+        #expect(again == y)
+        #expect(AugMix(allOps: false).augmentations.count == 7 && AugMix().augmentations.count == 11)
+        #expect(AugMix()(x).doubles == x.doubles)
+    }
 }

@@ -468,3 +468,72 @@ public final class RandAugment: Layer {
         return drawOps().reduce(x) { y, k in augmentations[k](y) }
     }
 }
+
+/// Keras `AugMix` (Hendrycks et al.): in training, `numChains` chains of up to `chainDepth`
+/// augmentations (each step one of shear, translation, rotation, posterization, solarization,
+/// auto-contrast, equalization — with `allOps` also brightness, colour degeneration, contrast and
+/// sharpness — or none), their results mixed with Dirichlet(α) weights, and that mixture blended
+/// with the original by m ~ Beta(α, α): m·x + (1 − m)·Σ wᵢ·chainᵢ(x), clipped to `valueRange`.
+/// Draws are once per batch, as Keras.
+public final class AugMix: Layer {
+    public let numChains: Int, chainDepth: Int
+    public let alpha: Double
+    public let valueRange: (Double, Double)
+    public let generator: RandomGenerator
+    public let augmentations: [any Layer]
+
+    public init(valueRange: (Double, Double) = (0, 255), numChains: Int = 3, chainDepth: Int = 3, factor: AugmentationFactor = 0.3,
+                alpha: Double = 1, allOps: Bool = true, interpolation: Interpolation = .bilinear, generator: RandomGenerator = .global) {
+        precondition(numChains > 0 && chainDepth >= 0 && alpha > 0, "AugMix: needs chains, a depth ≥ 0 and a positive alpha")
+        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "AugMix: the factor must lie in [0, 1]")
+        let (lo, hi) = RandomShear.magnitudes(factor)
+        let f = AugmentationFactor(lo, hi)
+        self.numChains = numChains
+        self.chainDepth = chainDepth
+        self.alpha = alpha
+        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.generator = generator
+        var list: [any Layer] = [
+            RandomShear(xFactor: f, yFactor: f, interpolation: interpolation, generator: generator),
+            RandomTranslation(heightFactor: f, widthFactor: f, interpolation: interpolation, generator: generator),
+            RandomRotation(factor: f, interpolation: interpolation, generator: generator),
+            RandomPosterization(bits: Swift.max(1, Int(8 * hi)), valueRange: valueRange, generator: generator),
+            Solarization(additionFactor: f, thresholdFactor: f, valueRange: valueRange, generator: generator),
+            AutoContrast(valueRange: valueRange),
+            Equalization(valueRange: valueRange),
+        ]
+        if allOps {
+            list += [RandomBrightness(factor: f, valueRange: valueRange, generator: generator),
+                     RandomColorDegeneration(factor: f, valueRange: valueRange, generator: generator),
+                     RandomContrast(factor: f, valueRange: valueRange, generator: generator),
+                     RandomSharpness(factor: f, valueRange: valueRange, generator: generator)]
+        }
+        augmentations = list
+    }
+
+    public var namedChildren: [(String, any Layer)] { [] }
+
+    public func build(inputShape s: Shape) throws -> Shape {
+        try checkImages("AugMix", s)
+        return s
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        guard LearningPhase.isTraining else { return x }
+        let gammas = (0..<numChains).map { _ in gammaDraw(alpha, generator) }
+        let total = gammas.reduce(0, +)
+        let m = betaDraws(1, alpha, alpha, generator)[0]
+        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        var mixed = Tensor.zeros(y.shape, dtype: y.dtype)
+        for c in 0..<numChains {
+            let picks = Tensor.randomUniform([chainDepth], low: 0, high: Double(augmentations.count + 1), dtype: .float64, generator: generator).doubles
+            var chain = y
+            for p in picks {
+                let k = Swift.min(Int(p), augmentations.count)
+                if k < augmentations.count { chain = augmentations[k](chain) }    // the last choice is "none"
+            }
+            mixed = mixed + chain * (gammas[c] / total)
+        }
+        return clamp(y * m + mixed * (1 - m), min: valueRange.0, max: valueRange.1)
+    }
+}
