@@ -149,4 +149,18 @@ struct ColorAugmentationTests {
         #expect(AugMix(allOps: false).augmentations.count == 7 && AugMix().augmentations.count == 11)
         #expect(AugMix()(x).doubles == x.doubles)
     }
+
+    @Test("RandomElasticTransform: a smooth warp (constant images stay constant), seeded, within range; no-op cases")
+    func elastic() {
+        let x = images()
+        let layer = { RandomElasticTransform(factor: [1, 1], scale: [1, 1], valueRange: (0, 1), generator: RandomGenerator(seed: 5)) }
+        let y = withTrainingMode { layer()(x) }.doubles
+        #expect(!nnIsClose(y, x.doubles, rtol: 1e-6, atol: 1e-6) && y.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(withTrainingMode { layer()(x) }.doubles == y)
+        let flat = Tensor.full([2, 3, 5, 6], value: 0.4, dtype: .float64)
+        expectNear(withTrainingMode { layer()(flat) }.doubles, flat.doubles, rtol: 1e-12, atol: 1e-12)
+        #expect(withTrainingMode { RandomElasticTransform(scale: 0)(x) }.doubles == x.doubles)
+        #expect(withTrainingMode { RandomElasticTransform(factor: [0, 0], valueRange: (0, 1))(x) }.doubles == x.doubles)
+        #expect(RandomElasticTransform()(x).doubles == x.doubles)
+    }
 }

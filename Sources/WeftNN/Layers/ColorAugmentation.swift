@@ -135,6 +135,41 @@ public final class AutoContrast: Layer {
     }
 }
 
+/// The normalised 1-D Gaussian of `size` taps.
+func gaussianTaps(_ size: Int, _ sigma: Double) -> [Double] {
+    let c = Double(size - 1) / 2
+    let g = (0..<size).map { Foundation.exp(-0.5 * Foundation.pow((Double($0) - c) / sigma, 2)) }
+    let total = g.reduce(0, +)
+    return g.map { $0 / total }
+}
+
+/// Planes [planes × height × width] blurred by a size² Gaussian (row and column σ, zero padding,
+/// Keras's `gaussian_blur`); planes for which `apply` is false are returned as they are.
+func gaussianBlurred(_ v: [Double], planes: Int, height h: Int, width w: Int, kernelSize: Int, sigmaRows: Double, sigmaColumns: Double,
+                     apply: (Int) -> Bool = { _ in true }) -> [Double] {
+    let rows = gaussianTaps(kernelSize, sigmaRows), cols = gaussianTaps(kernelSize, sigmaColumns), r = kernelSize / 2
+    var out = v
+    for plane in 0..<planes where apply(plane) {
+        let base = plane * h * w
+        for i in 0..<h {
+            for j in 0..<w {
+                var acc = 0.0
+                for a in 0..<kernelSize {
+                    let ii = i + a - r
+                    guard ii >= 0 && ii < h else { continue }
+                    for b in 0..<kernelSize {
+                        let jj = j + b - r
+                        guard jj >= 0 && jj < w else { continue }
+                        acc += rows[a] * cols[b] * v[base + ii * w + jj]
+                    }
+                }
+                out[base + i * w + j] = acc
+            }
+        }
+    }
+    return out
+}
+
 /// Keras `RandomGaussianBlur`: each image is blurred, with a probability drawn per image from
 /// `factor` ([0, 1]; one number f: 0…f), by a `kernelSize`² Gaussian (odd size, zero padding,
 /// per channel) whose row and column σ are drawn once per batch from `sigma` (one number s:
@@ -157,41 +192,17 @@ public final class RandomGaussianBlur: RandomImageLayer {
         self.generator = generator
     }
 
-    /// The normalised 1-D Gaussian of the kernel's size.
-    func gaussian(_ s: Double) -> [Double] {
-        let c = Double(kernelSize - 1) / 2
-        let g = (0..<kernelSize).map { Foundation.exp(-0.5 * Foundation.pow((Double($0) - c) / s, 2)) }
-        let total = g.reduce(0, +)
-        return g.map { $0 / total }
-    }
-
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let (plo, phi) = RandomShear.magnitudes(factor), (slo, shi) = RandomShear.magnitudes(sigma)
         let p = draws(n, plo, phi), u = draws(n, 0, 1)
         let s = Tensor.randomUniform([2], low: slo, high: shi, dtype: .float64, generator: generator).doubles.map { $0 + 1e-6 }
-        let cols = gaussian(s[0]), rows = gaussian(s[1]), r = kernelSize / 2
         let y = floats(x), v = y.doubles, planes = v.count / Swift.max(h * w, 1), perImage = planes / Swift.max(n, 1)
-        var out = v
-        for plane in 0..<planes where u[plane / perImage] < p[plane / perImage] {
-            let base = plane * h * w
-            for i in 0..<h {
-                for j in 0..<w {
-                    var acc = 0.0
-                    for a in 0..<kernelSize {
-                        let ii = i + a - r
-                        guard ii >= 0 && ii < h else { continue }
-                        for b in 0..<kernelSize {
-                            let jj = j + b - r
-                            guard jj >= 0 && jj < w else { continue }
-                            acc += rows[a] * cols[b] * v[base + ii * w + jj]
-                        }
-                    }
-                    out[base + i * w + j] = Swift.min(Swift.max(acc, valueRange.0), valueRange.1)
-                }
-            }
+        let blurred = gaussianBlurred(v, planes: planes, height: h, width: w, kernelSize: kernelSize, sigmaRows: s[1], sigmaColumns: s[0]) {
+            u[$0 / perImage] < p[$0 / perImage]
         }
+        let out = blurred.map { Swift.min(Swift.max($0, valueRange.0), valueRange.1) }
         // Images left unblurred are clipped too, as Keras clips the whole batch.
         return clamp(Tensor(shape: y.shape, scalars: out).cast(to: y.dtype), min: valueRange.0, max: valueRange.1)
     }
@@ -535,5 +546,46 @@ public final class AugMix: Layer {
             mixed = mixed + chain * (gammas[c] / total)
         }
         return clamp(y * m + mixed * (1 - m), min: valueRange.0, max: valueRange.1)
+    }
+}
+
+/// Keras `RandomElasticTransform`: with a probability drawn per image from `factor` ([0, 1];
+/// one number f: 0…f), each pixel samples the image at itself plus α·(dx, dy), where dx, dy are
+/// σ·N(0, 1) noise fields blurred by a Gaussian of σ (size ⌊6σ⌋ | 1), α = 0.1·s·max(H, W),
+/// σ = 0.05·s·min(H, W), s drawn once per batch from `scale` ([0, 1]); then clipped to `valueRange`.
+public final class RandomElasticTransform: AffineImageLayer {
+    public let factor: AugmentationFactor
+    public let scale: AugmentationFactor
+    public let valueRange: (Double, Double)
+    public init(factor: AugmentationFactor = 1, scale: AugmentationFactor = 1, interpolation: Interpolation = .bilinear,
+                fillMode: FillMode = .reflect, fillValue: Double = 0, valueRange: (Double, Double) = (0, 255),
+                generator: RandomGenerator = .global) {
+        for f in [factor, scale] { precondition(f.upper <= 1 && (f.isScalar || f.lower >= 0), "RandomElasticTransform: factors must lie in [0, 1]") }
+        self.factor = factor
+        self.scale = scale
+        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
+    }
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, h, w) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        let (plo, phi) = RandomShear.magnitudes(factor), (slo, shi) = RandomShear.magnitudes(scale)
+        guard phi > 0 && shi > 0 else { return x }
+        let p = draws(n, plo, phi), u = draws(n, 0, 1), s = draws(1, slo, shi)[0]
+        let alpha = Double(Swift.max(h, w)) * 0.1 * s, sigma = Double(Swift.min(h, w)) * 0.05 * s
+        guard sigma > 0 else { return x }
+        let size = Int(6 * sigma) | 1
+        func field() -> [Double] {
+            let noise = (Tensor.randomNormal([n, h, w], dtype: .float64, generator: generator) * sigma).doubles
+            return gaussianBlurred(noise, planes: n, height: h, width: w, kernelSize: size, sigmaRows: sigma, sigmaColumns: sigma)
+        }
+        let dx = field(), dy = field()
+        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let warped = remap(y, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue) { i, row, col in
+            let k = (i * h + row) * w + col
+            return (Double(row) + alpha * dy[k], Double(col) + alpha * dx[k])
+        }
+        let apply = Tensor(shape: [n, 1, 1, 1], scalars: (0..<n).map { u[$0] < p[$0] })
+        return clamp(`where`(apply, warped, y), min: valueRange.0, max: valueRange.1)
     }
 }

@@ -53,19 +53,28 @@ private func floorMod(_ a: Int, _ b: Int) -> Int { let r = a % b; return r < 0 ?
 /// b0·x + b1·y + b2) of its output pixels (x, y), `transforms[i]` = [a0, a1, a2, b0, b1, b2]
 /// (with two more, c0 and c1, both divided by c0·x + c1·y + 1: a projective map).
 func affineTransform(_ x: Tensor, _ transforms: [[Double]], interpolation: Interpolation, fillMode: FillMode, fillValue: Double) -> Tensor {
-    precondition(x.rank == 4, "affine transform: expects [N, C, H, W] images, got \(x.shape)")
+    precondition(x.rank == 4 && transforms.count == x.shape[0], "affine transform: expects [N, C, H, W] images and one transform per image")
+    return remap(x, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue) { i, row, col in
+        let t = transforms[i]
+        // A projective map (8 coefficients) divides by a6·x + a7·y + 1.
+        let k = t.count == 8 ? t[6] * Double(col) + t[7] * Double(row) + 1 : 1
+        return ((t[3] * Double(col) + t[4] * Double(row) + t[5]) / k, (t[0] * Double(col) + t[1] * Double(row) + t[2]) / k)
+    }
+}
+
+/// Samples each output pixel (row, col) of image i of [N, C, H, W] at the input point
+/// `source(i, row, col)` = (y, x), as Keras's `map_coordinates` (bilinear or nearest; the fill
+/// modes' index rules; `.constant` gives `fillValue` outside).
+func remap(_ x: Tensor, interpolation: Interpolation, fillMode: FillMode, fillValue: Double,
+           source: (Int, Int, Int) -> (Double, Double)) -> Tensor {
+    precondition(x.rank == 4, "remap: expects [N, C, H, W] images, got \(x.shape)")
     let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
-    precondition(transforms.count == n, "affine transform: one transform per image")
     let v = x.detached().doubles
     var out = [Double](repeating: 0, count: v.count)
     for i in 0..<n {
-        let t = transforms[i]
         for row in 0..<h {
             for col in 0..<w {
-                // A projective map (8 coefficients) divides by a6·x + a7·y + 1.
-                let k = t.count == 8 ? t[6] * Double(col) + t[7] * Double(row) + 1 : 1
-                let xi = (t[0] * Double(col) + t[1] * Double(row) + t[2]) / k
-                let yi = (t[3] * Double(col) + t[4] * Double(row) + t[5]) / k
+                let (yi, xi) = source(i, row, col)
                 // Up to four taps: (row index, column index, weight, inside the image).
                 var taps: [(Int, Int, Double, Bool)] = []
                 switch interpolation {
