@@ -6,7 +6,6 @@ import Weft
 // one draw per image) and AutoContrast (always).
 
 /// `x` as floats (the layers compute in the input's float type, or the default one).
-private func floats(_ x: Tensor) -> Tensor { x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType) }
 
 /// The colour layers' shared settings: a factor within [0, 1] (one number f: 0…f), the value
 /// range of the images, the generator of the per-image draws.
@@ -15,9 +14,9 @@ public class UnitFactorImageLayer: RandomImageLayer {
     public let valueRange: (Double, Double)
     public let generator: RandomGenerator
     init(_ name: String, factor: AugmentationFactor, valueRange: (Double, Double), generator: RandomGenerator) {
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "\(name): the factor must lie in [0, 1]")
+        precondition(factor.isWithinUnitRange, "\(name): the factor must lie in [0, 1]")
         self.factor = factor
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.valueRange = sortedRange(valueRange)
         self.generator = generator
     }
     public func callAsFunction(_ x: Tensor) -> Tensor { preconditionFailure("\(typeName) must override callAsFunction") }
@@ -38,7 +37,7 @@ public final class RandomColorDegeneration: UnitFactorImageLayer {
     override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, _, _) = checked(x)
         guard LearningPhase.isTraining else { return x }
-        let (lo, hi) = RandomShear.magnitudes(factor)
+        let (lo, hi) = factor.magnitudes
         let y = floats(x), k = perImage(draws(n, lo, hi), like: y)
         return clamp(y + k * (luma(y) - y), min: valueRange.0, max: valueRange.1)
     }
@@ -54,7 +53,7 @@ public final class RandomPosterization: RandomImageLayer {
     public init(bits: ClosedRange<Int>, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
         precondition(bits.lowerBound >= 1 && bits.upperBound <= 8, "RandomPosterization: bits must lie in 1…8, got \(bits)")
         self.bits = bits
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.valueRange = sortedRange(valueRange)
         self.generator = generator
     }
     public convenience init(bits: Int, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
@@ -87,7 +86,7 @@ public final class RandomSharpness: UnitFactorImageLayer {
     override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
-        let (lo, hi) = RandomShear.magnitudes(factor)
+        let (lo, hi) = factor.magnitudes
         let y = floats(x), v = y.doubles, planes = v.count / Swift.max(h * w, 1)
         let a = 1.0 / 13, b = 5.0 / 13
         var smooth = [Double](repeating: 0, count: v.count)
@@ -118,7 +117,7 @@ public final class RandomSharpness: UnitFactorImageLayer {
 public final class AutoContrast: Layer {
     public let valueRange: (Double, Double)
     public init(valueRange: (Double, Double) = (0, 255)) {
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.valueRange = sortedRange(valueRange)
     }
     public func build(inputShape s: Shape) throws -> Shape {
         try checkImages("AutoContrast", s)
@@ -183,19 +182,19 @@ public final class RandomGaussianBlur: RandomImageLayer {
     public init(factor: AugmentationFactor = 1, kernelSize: Int = 3, sigma: AugmentationFactor = 1, valueRange: (Double, Double) = (0, 255),
                 generator: RandomGenerator = .global) {
         precondition(kernelSize > 0 && kernelSize % 2 == 1, "RandomGaussianBlur: kernelSize must be odd, got \(kernelSize)")
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomGaussianBlur: the factor must lie in [0, 1]")
+        precondition(factor.isWithinUnitRange, "RandomGaussianBlur: the factor must lie in [0, 1]")
         precondition(sigma.isScalar ? sigma.upper > 0 : sigma.lower >= 0, "RandomGaussianBlur: sigma must be positive")
         self.factor = factor
         self.kernelSize = kernelSize
         self.sigma = sigma
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.valueRange = sortedRange(valueRange)
         self.generator = generator
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
-        let (plo, phi) = RandomShear.magnitudes(factor), (slo, shi) = RandomShear.magnitudes(sigma)
+        let (plo, phi) = factor.magnitudes, (slo, shi) = sigma.magnitudes
         let p = draws(n, plo, phi), u = draws(n, 0, 1)
         let s = Tensor.randomUniform([2], low: slo, high: shi, dtype: .float64, generator: generator).doubles.map { $0 + 1e-6 }
         let y = floats(x), v = y.doubles, planes = v.count / Swift.max(h * w, 1), perImage = planes / Swift.max(n, 1)
@@ -220,19 +219,19 @@ public final class RandomErasing: RandomImageLayer {
     public let generator: RandomGenerator
     public init(factor: AugmentationFactor = 1, scale: AugmentationFactor = [0.02, 0.33], fillValue: Double? = nil,
                 valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomErasing: the factor must lie in [0, 1]")
-        precondition(scale.upper <= 1 && (scale.isScalar || scale.lower >= 0), "RandomErasing: the scale must lie in [0, 1]")
+        precondition(factor.isWithinUnitRange, "RandomErasing: the factor must lie in [0, 1]")
+        precondition(scale.isWithinUnitRange, "RandomErasing: the scale must lie in [0, 1]")
         self.factor = factor
         self.scale = scale
         self.fillValue = fillValue
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.valueRange = sortedRange(valueRange)
         self.generator = generator
     }
 
     /// The erased batch and each image's box (x₀, x₁, y₀, y₁), nil where none was erased.
     func erase(_ x: Tensor) -> (Tensor, [(Double, Double, Double, Double)?]) {
         let (n, h, w) = checked(x)
-        let (alo, ahi) = RandomShear.magnitudes(scale), (plo, phi) = RandomShear.magnitudes(factor)
+        let (alo, ahi) = scale.magnitudes, (plo, phi) = factor.magnitudes
         let area = draws(2 * n, alo, ahi).map { $0.squareRoot() }
         let ux = draws(n, 0, 1), uy = draws(n, 0, 1), p = draws(n, plo, phi), u = draws(n, 0, 1)
         let y = floats(x)
@@ -320,7 +319,7 @@ public final class RandomSaturation: UnitFactorImageLayer {
     override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
-        let (lo, hi) = RandomShear.magnitudes(factor)
+        let (lo, hi) = factor.magnitudes
         let k = draws(n, lo, hi).map { $0 / (1 - $0 + 1e-7) }
         var hsv = rgbToHSV(floats(x)).doubles
         let plane = h * w
@@ -339,7 +338,7 @@ public final class RandomHue: UnitFactorImageLayer {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let sign = draws(n, 0, 1).map { $0 > 0.5 ? -1.0 : 1.0 }
-        let (lo, hi) = RandomShear.magnitudes(factor)
+        let (lo, hi) = factor.magnitudes
         let shift = zip(sign, draws(n, lo, hi)).map { $0 * $1 * 0.5 }
         let y = floats(x), width = valueRange.1 - valueRange.0
         var hsv = rgbToHSV((y - valueRange.0) / width).doubles
@@ -396,7 +395,7 @@ public final class Equalization: RandomImageLayer {
     public init(valueRange: (Double, Double) = (0, 255), bins: Int = 256) {
         precondition(bins > 1, "Equalization: needs at least 2 bins, got \(bins)")
         self.bins = bins
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.valueRange = sortedRange(valueRange)
     }
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let (_, h, w) = checked(x)
@@ -439,8 +438,8 @@ public final class RandAugment: Layer {
     public init(valueRange: (Double, Double) = (0, 255), numOps: Int = 2, factor: AugmentationFactor = 0.5,
                 interpolation: Interpolation = .bilinear, generator: RandomGenerator = .global) {
         precondition(numOps > 0, "RandAugment: numOps must be positive")
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandAugment: the factor must lie in [0, 1]")
-        let (lo, hi) = RandomShear.magnitudes(factor)
+        precondition(factor.isWithinUnitRange, "RandAugment: the factor must lie in [0, 1]")
+        let (lo, hi) = factor.magnitudes
         let f = AugmentationFactor(lo, hi)
         self.numOps = numOps
         self.factor = factor
@@ -496,13 +495,13 @@ public final class AugMix: Layer {
     public init(valueRange: (Double, Double) = (0, 255), numChains: Int = 3, chainDepth: Int = 3, factor: AugmentationFactor = 0.3,
                 alpha: Double = 1, allOps: Bool = true, interpolation: Interpolation = .bilinear, generator: RandomGenerator = .global) {
         precondition(numChains > 0 && chainDepth >= 0 && alpha > 0, "AugMix: needs chains, a depth ≥ 0 and a positive alpha")
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "AugMix: the factor must lie in [0, 1]")
-        let (lo, hi) = RandomShear.magnitudes(factor)
+        precondition(factor.isWithinUnitRange, "AugMix: the factor must lie in [0, 1]")
+        let (lo, hi) = factor.magnitudes
         let f = AugmentationFactor(lo, hi)
         self.numChains = numChains
         self.chainDepth = chainDepth
         self.alpha = alpha
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.valueRange = sortedRange(valueRange)
         self.generator = generator
         var list: [any Layer] = [
             RandomShear(xFactor: f, yFactor: f, interpolation: interpolation, generator: generator),
@@ -534,7 +533,7 @@ public final class AugMix: Layer {
         let gammas = (0..<numChains).map { _ in gammaDraw(alpha, generator) }
         let total = gammas.reduce(0, +)
         let m = betaDraws(1, alpha, alpha, generator)[0]
-        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let y = floats(x)
         var mixed = Tensor.zeros(y.shape, dtype: y.dtype)
         for c in 0..<numChains {
             let picks = Tensor.randomUniform([chainDepth], low: 0, high: Double(augmentations.count + 1), dtype: .float64, generator: generator).doubles
@@ -560,16 +559,16 @@ public final class RandomElasticTransform: AffineImageLayer {
     public init(factor: AugmentationFactor = 1, scale: AugmentationFactor = 1, interpolation: Interpolation = .bilinear,
                 fillMode: FillMode = .reflect, fillValue: Double = 0, valueRange: (Double, Double) = (0, 255),
                 generator: RandomGenerator = .global) {
-        for f in [factor, scale] { precondition(f.upper <= 1 && (f.isScalar || f.lower >= 0), "RandomElasticTransform: factors must lie in [0, 1]") }
+        for f in [factor, scale] { precondition(f.isWithinUnitRange, "RandomElasticTransform: factors must lie in [0, 1]") }
         self.factor = factor
         self.scale = scale
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.valueRange = sortedRange(valueRange)
         super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
     }
     override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
-        let (plo, phi) = RandomShear.magnitudes(factor), (slo, shi) = RandomShear.magnitudes(scale)
+        let (plo, phi) = factor.magnitudes, (slo, shi) = scale.magnitudes
         guard phi > 0 && shi > 0 else { return x }
         let p = draws(n, plo, phi), u = draws(n, 0, 1), s = draws(1, slo, shi)[0]
         let alpha = Double(Swift.max(h, w)) * 0.1 * s, sigma = Double(Swift.min(h, w)) * 0.05 * s
@@ -580,7 +579,7 @@ public final class RandomElasticTransform: AffineImageLayer {
             return gaussianBlurred(noise, planes: n, height: h, width: w, kernelSize: size, sigmaRows: sigma, sigmaColumns: sigma)
         }
         let dx = field(), dy = field()
-        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let y = floats(x)
         let warped = remap(y, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue) { i, row, col in
             let k = (i * h + row) * w + col
             return (Double(row) + alpha * dy[k], Double(col) + alpha * dx[k])

@@ -27,11 +27,22 @@ public struct AugmentationFactor: ExpressibleByFloatLiteral, ExpressibleByIntege
     }
     public init(floatLiteral v: Double) { self.init(v) }
     public init(integerLiteral v: Int) { self.init(Double(v)) }
+    /// The range of a magnitude: a number f is 0…f (Keras's scalar form), a pair as given.
+    var magnitudes: (Double, Double) { isScalar ? (0, upper) : (lower, upper) }
+    /// Whether the magnitudes lie in [0, 1] (probabilities and Keras's (0, 1)-bounded factors).
+    var isWithinUnitRange: Bool { upper <= 1 && (isScalar || lower >= 0) }
+
     public init(arrayLiteral bounds: Double...) {
         precondition(bounds.count == 2, "a factor is one number or [lower, upper], got \(bounds)")
         self.init(bounds[0], bounds[1])
     }
 }
+
+/// A value range (lower, upper) in order.
+func sortedRange(_ r: (Double, Double)) -> (Double, Double) { (Swift.min(r.0, r.1), Swift.max(r.0, r.1)) }
+
+/// `x` as floats (the layers compute in the input's float type, or the default one).
+func floats(_ x: Tensor) -> Tensor { x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType) }
 
 private func floorMod(_ a: Int, _ b: Int) -> Int { let r = a % b; return r < 0 ? r + b : r }
 
@@ -236,7 +247,7 @@ public final class RandomContrast: RandomImageLayer {
         precondition(factor.isScalar ? factor.upper <= 1 : factor.lower <= 1 && factor.upper >= 0,
                      "RandomContrast: the factor must lie in [0, 1]")
         self.factor = factor
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.valueRange = sortedRange(valueRange)
         self.generator = generator
     }
 
@@ -246,7 +257,7 @@ public final class RandomContrast: RandomImageLayer {
         // The scalar form is −f…f already; a pair (l, u) means 1 − l…1 + u.
         let lo = factor.isScalar ? 1 + factor.lower : 1 - factor.lower, hi = 1 + factor.upper
         let k = Tensor(shape: [n, 1, 1, 1], scalars: draws(n, Swift.min(lo, hi), Swift.max(lo, hi))).cast(to: x.dtype.floatingResult)
-        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let y = floats(x)
         let mean = y.mean(alongAxes: [2, 3], keepingDims: true)
         return clamp((y - mean) * k + mean, min: valueRange.0, max: valueRange.1)
     }
@@ -262,7 +273,7 @@ public final class RandomBrightness: RandomImageLayer {
     public init(factor: AugmentationFactor, valueRange: (Double, Double) = (0, 255), generator: RandomGenerator = .global) {
         precondition(factor.lower >= -1 && factor.upper <= 1, "RandomBrightness: the factor must lie in [−1, 1]")
         self.factor = factor
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.valueRange = sortedRange(valueRange)
         self.generator = generator
     }
 
@@ -271,7 +282,7 @@ public final class RandomBrightness: RandomImageLayer {
         guard LearningPhase.isTraining else { return x }
         let width = valueRange.1 - valueRange.0
         let delta = Tensor(shape: [n, 1, 1, 1], scalars: draws(n, factor.lower, factor.upper).map { $0 * width }).cast(to: x.dtype.floatingResult)
-        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let y = floats(x)
         return clamp(y + delta, min: valueRange.0, max: valueRange.1)
     }
 }
@@ -286,21 +297,18 @@ public final class RandomShear: AffineImageLayer {
     public init(xFactor: AugmentationFactor = 0, yFactor: AugmentationFactor = 0, interpolation: Interpolation = .bilinear,
                 fillMode: FillMode = .reflect, fillValue: Double = 0, generator: RandomGenerator = .global) {
         for f in [xFactor, yFactor] {
-            precondition(f.upper <= 1 && (f.isScalar || f.lower >= 0), "RandomShear: factors must lie in [0, 1]")
+            precondition(f.isWithinUnitRange, "RandomShear: factors must lie in [0, 1]")
         }
         self.xFactor = xFactor
         self.yFactor = yFactor
         super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
     }
 
-    /// A factor's magnitude range: a number f is 0…f (Keras's scalar form), a pair as given.
-    static func magnitudes(_ f: AugmentationFactor) -> (Double, Double) { f.isScalar ? (0, f.upper) : (f.lower, f.upper) }
-
     override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, _, _) = checked(x)
         guard LearningPhase.isTraining else { return x }
         let sign = draws(n, 0, 1).map { $0 > 0.5 ? -1.0 : 1.0 }
-        let (ylo, yhi) = Self.magnitudes(yFactor), (xlo, xhi) = Self.magnitudes(xFactor)
+        let (ylo, yhi) = yFactor.magnitudes, (xlo, xhi) = xFactor.magnitudes
         let sy = draws(n, ylo, yhi), sx = draws(n, xlo, xhi)
         let transforms: [[Double]] = (0..<n).map { i in [1, sx[i] * sign[i], 0, sy[i] * sign[i], 1, 0] }
         return warp(x, transforms)
@@ -328,7 +336,7 @@ public final class RandomGrayscale: RandomImageLayer {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, _, _) = checked(x)
         guard LearningPhase.isTraining else { return x }
-        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let y = floats(x)
         let apply = Tensor(shape: [n, 1, 1, 1], scalars: draws(n, 0, 1).map { $0 < factor })
         return `where`(apply, luma(y).expanded(to: y.shape), y)
     }
@@ -343,9 +351,9 @@ public final class RandomInvert: UnitFactorImageLayer {
     override public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, _, _) = checked(x)
         guard LearningPhase.isTraining else { return x }
-        let (lo, hi) = RandomShear.magnitudes(factor)
+        let (lo, hi) = factor.magnitudes
         let p = draws(n, lo, hi), u = draws(n, 0, 1)
-        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let y = floats(x)
         let apply = Tensor(shape: [n, 1, 1, 1], scalars: (0..<n).map { u[$0] < p[$0] })
         return `where`(apply, Tensor(valueRange.1, dtype: y.dtype) - y, y)
     }
@@ -362,19 +370,19 @@ public final class Solarization: RandomImageLayer {
     public init(additionFactor: AugmentationFactor = 0, thresholdFactor: AugmentationFactor = 0, valueRange: (Double, Double) = (0, 255),
                 generator: RandomGenerator = .global) {
         for f in [additionFactor, thresholdFactor] {
-            precondition(f.upper <= 1 && (f.isScalar || f.lower >= 0), "Solarization: factors must lie in [0, 1]")
+            precondition(f.isWithinUnitRange, "Solarization: factors must lie in [0, 1]")
         }
         self.additionFactor = additionFactor
         self.thresholdFactor = thresholdFactor
-        self.valueRange = (Swift.min(valueRange.0, valueRange.1), Swift.max(valueRange.0, valueRange.1))
+        self.valueRange = sortedRange(valueRange)
         self.generator = generator
     }
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, _, _) = checked(x)
         guard LearningPhase.isTraining else { return x }
-        let (alo, ahi) = RandomShear.magnitudes(additionFactor), (tlo, thi) = RandomShear.magnitudes(thresholdFactor)
+        let (alo, ahi) = additionFactor.magnitudes, (tlo, thi) = thresholdFactor.magnitudes
         let add = draws(n, 255 * alo, 255 * ahi), thr = draws(n, 255 * tlo, 255 * thi)
-        let y = x.dtype.isFloatingPoint ? x.detached() : x.cast(to: TensorDefaults.floatType)
+        let y = floats(x)
         let width = valueRange.1 - valueRange.0
         let scaled = (y - valueRange.0) * (255 / width)
         let shifted = clamp(scaled + Tensor(shape: [n, 1, 1, 1], scalars: add).cast(to: y.dtype), min: 0, max: 255)
@@ -435,7 +443,7 @@ public final class RandomPerspective: RandomImageLayer {
     public let generator: RandomGenerator
     public init(factor: AugmentationFactor = 1, scale: Double = 1, interpolation: Interpolation = .bilinear, fillValue: Double = 0,
                 generator: RandomGenerator = .global) {
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "RandomPerspective: the factor must lie in [0, 1]")
+        precondition(factor.isWithinUnitRange, "RandomPerspective: the factor must lie in [0, 1]")
         precondition(scale >= 0 && scale <= 1, "RandomPerspective: scale must lie in [0, 1], got \(scale)")
         self.factor = factor
         self.scale = scale
@@ -446,7 +454,7 @@ public final class RandomPerspective: RandomImageLayer {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let (n, h, w) = checked(x)
         guard LearningPhase.isTraining else { return x }
-        let (lo, hi) = RandomShear.magnitudes(factor)
+        let (lo, hi) = factor.magnitudes
         let p = draws(n, lo, hi), u = draws(n, 0, 1), f = draws(8 * n, -0.5 * scale, 0.5 * scale)
         let corners = [(0.0, 0.0), (Double(w - 1), 0.0), (0.0, Double(h - 1)), (Double(w - 1), Double(h - 1))]
         let identity: [Double] = [1, 0, 0, 0, 1, 0, 0, 0]

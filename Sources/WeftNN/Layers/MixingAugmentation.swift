@@ -62,7 +62,7 @@ public final class MixUp {
         checkBatch("MixUp", images, labels)
         let n = images.shape[0]
         let order = permutationDraw(n, generator), lam = betaDraws(n, alpha, alpha, generator)
-        let x = images.dtype.isFloatingPoint ? images.detached() : images.cast(to: TensorDefaults.floatType)
+        let x = floats(images)
         let wx = Tensor(shape: [n, 1, 1, 1], scalars: lam).cast(to: x.dtype)
         let wy = Tensor(shape: [n] + [Int](repeating: 1, count: labels.rank - 1), scalars: lam).cast(to: labels.dtype)
         let y = labels.detached()
@@ -84,7 +84,7 @@ public final class CutMix {
     public let factor: AugmentationFactor
     public let generator: RandomGenerator
     public init(factor: AugmentationFactor = 1, generator: RandomGenerator = .global) {
-        precondition(factor.upper <= 1 && (factor.isScalar || factor.lower >= 0), "CutMix: the factor must lie in [0, 1]")
+        precondition(factor.isWithinUnitRange, "CutMix: the factor must lie in [0, 1]")
         self.factor = factor
         self.generator = generator
     }
@@ -93,7 +93,7 @@ public final class CutMix {
     func mix(_ images: Tensor, _ labels: Tensor) -> (images: Tensor, labels: Tensor, boxes: [(Double, Double, Double, Double)], partners: [Int]) {
         checkBatch("CutMix", images, labels)
         let n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3]
-        let (lo, hi) = RandomShear.magnitudes(factor)
+        let (lo, hi) = factor.magnitudes
         let alpha = Tensor.randomUniform([1], low: lo, high: hi, dtype: .float64, generator: generator).doubles[0] + 1e-6
         let lam = betaDraws(n, alpha, alpha, generator)
         let ux = Tensor.randomUniform([n], low: 0, high: 1, dtype: .float64, generator: generator).doubles
@@ -101,7 +101,7 @@ public final class CutMix {
         let order = permutationDraw(n, generator)
         var boxes: [(Double, Double, Double, Double)] = []
         var keep = [Double](repeating: 0, count: n)
-        let x = images.dtype.isFloatingPoint ? images.detached() : images.cast(to: TensorDefaults.floatType)
+        let x = floats(images)
         let v = x.doubles, partner = gathered(x, order).doubles
         var out = v
         for i in 0..<n {
