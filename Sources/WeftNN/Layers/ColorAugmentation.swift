@@ -565,26 +565,48 @@ public final class RandomElasticTransform: AffineImageLayer {
         self.valueRange = sortedRange(valueRange)
         super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
     }
-    override public func callAsFunction(_ x: Tensor) -> Tensor {
-        let (n, h, w) = checked(x)
-        guard LearningPhase.isTraining else { return x }
+    /// This call's draws: which images change and each output pixel's source point (nil when
+    /// nothing moves).
+    private func displacement(n: Int, height h: Int, width w: Int) -> (apply: [Bool], source: (Int, Int, Int) -> (Double, Double))? {
         let (plo, phi) = factor.magnitudes, (slo, shi) = scale.magnitudes
-        guard phi > 0 && shi > 0 else { return x }
+        guard phi > 0 && shi > 0 else { return nil }
         let p = draws(n, plo, phi), u = draws(n, 0, 1), s = draws(1, slo, shi)[0]
         let alpha = Double(Swift.max(h, w)) * 0.1 * s, sigma = Double(Swift.min(h, w)) * 0.05 * s
-        guard sigma > 0 else { return x }
+        guard sigma > 0 else { return nil }
         let size = Int(6 * sigma) | 1
         func field() -> [Double] {
             let noise = (Tensor.randomNormal([n, h, w], dtype: .float64, generator: generator) * sigma).doubles
             return gaussianBlurred(noise, planes: n, height: h, width: w, kernelSize: size, sigmaRows: sigma, sigmaColumns: sigma)
         }
         let dx = field(), dy = field()
-        let y = floats(x)
-        let warped = remap(y, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue) { i, row, col in
+        return ((0..<n).map { u[$0] < p[$0] }, { i, row, col in
             let k = (i * h + row) * w + col
             return (Double(row) + alpha * dy[k], Double(col) + alpha * dx[k])
-        }
-        let apply = Tensor(shape: [n, 1, 1, 1], scalars: (0..<n).map { u[$0] < p[$0] })
-        return clamp(`where`(apply, warped, y), min: valueRange.0, max: valueRange.1)
+        })
+    }
+
+    /// `x` sampled at the displaced points where the draw applies.
+    private func distorted(_ x: Tensor, _ d: (apply: [Bool], source: (Int, Int, Int) -> (Double, Double)), _ interpolation: Interpolation) -> Tensor {
+        let y = floats(x)
+        let warped = remap(y, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue, source: d.source)
+        return `where`(Tensor(shape: [d.apply.count, 1, 1, 1], scalars: d.apply), warped, y)
+    }
+
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, h, w) = checked(x)
+        guard LearningPhase.isTraining, let d = displacement(n: n, height: h, width: w) else { return x }
+        return clamp(distorted(x, d, interpolation), min: valueRange.0, max: valueRange.1)
+    }
+
+    /// Images and masks (nearest-neighbour) through the same displacement; bounding boxes are
+    /// refused, as Keras (a displaced box has no exact bounds).
+    override public func callAsFunction(_ batch: ImageBatch) -> ImageBatch {
+        precondition(batch.boundingBoxes == nil, "RandomElasticTransform: cannot move bounding boxes (Keras has no rule for it either)")
+        let (n, h, w) = checked(batch.images)
+        guard LearningPhase.isTraining, let d = displacement(n: n, height: h, width: w) else { return batch }
+        var r = batch
+        r.images = clamp(distorted(batch.images, d, interpolation), min: valueRange.0, max: valueRange.1)
+        r.segmentationMasks = batch.segmentationMasks.map { mapMasks($0) { self.distorted($0, d, .nearest) } }
+        return r
     }
 }

@@ -141,7 +141,7 @@ extension RandomImageLayer {
 }
 
 /// The geometric layers' shared settings: how points are sampled and filled, the generator.
-public class AffineImageLayer: RandomImageLayer {
+public class AffineImageLayer: RandomImageLayer, ImageBatchTransform {
     public let fillMode: FillMode
     public let interpolation: Interpolation
     public let fillValue: Double
@@ -152,7 +152,26 @@ public class AffineImageLayer: RandomImageLayer {
         self.fillValue = fillValue
         self.generator = generator
     }
-    public func callAsFunction(_ x: Tensor) -> Tensor { preconditionFailure("\(typeName) must override callAsFunction") }
+    /// One sampling map per image (output index → input index, 6 affine or 8 projective
+    /// coefficients), drawn for this call; the subclasses say how.
+    func samplingMaps(n: Int, height: Int, width: Int) -> [[Double]] { preconditionFailure("\(typeName) must override samplingMaps") }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, h, w) = checked(x)
+        guard LearningPhase.isTraining else { return x }
+        return warp(x, samplingMaps(n: n, height: h, width: w))
+    }
+
+    /// Images, masks (nearest-neighbour, the same fill) and boxes through the same draw.
+    public func callAsFunction(_ batch: ImageBatch) -> ImageBatch {
+        let (n, h, w) = checked(batch.images)
+        guard LearningPhase.isTraining else { return batch }
+        let maps = samplingMaps(n: n, height: h, width: w)
+        return batch.warped(images: warp(batch.images, maps), maps: maps) {
+            affineTransform($0, maps, interpolation: .nearest, fillMode: self.fillMode, fillValue: self.fillValue)
+        }
+    }
+
     /// The images sampled through one map per image.
     func warp(_ x: Tensor, _ transforms: [[Double]]) -> Tensor {
         affineTransform(x, transforms, interpolation: interpolation, fillMode: fillMode, fillValue: fillValue)
@@ -170,16 +189,13 @@ public final class RandomRotation: AffineImageLayer {
         super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
     }
 
-    override public func callAsFunction(_ x: Tensor) -> Tensor {
-        let (n, h, w) = checked(x)
-        guard LearningPhase.isTraining else { return x }
+    override func samplingMaps(n: Int, height h: Int, width w: Int) -> [[Double]] {
         let cx = 0.5 * Double(w - 1), cy = 0.5 * Double(h - 1)
-        let transforms = draws(n, factor.lower, factor.upper).map { f -> [Double] in
+        return draws(n, factor.lower, factor.upper).map { f -> [Double] in
             let angle = f * 360 * Double.pi / 180
             let cs = Foundation.cos(angle), sn = Foundation.sin(angle)
             return [cs, -sn, cx - cx * cs + cy * sn, sn, cs, cy - cx * sn - cy * cs]
         }
-        return warp(x, transforms)
     }
 }
 
@@ -197,17 +213,14 @@ public final class RandomZoom: AffineImageLayer {
         super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
     }
 
-    override public func callAsFunction(_ x: Tensor) -> Tensor {
-        let (n, h, w) = checked(x)
-        guard LearningPhase.isTraining else { return x }
+    override func samplingMaps(n: Int, height h: Int, width w: Int) -> [[Double]] {
         let zy = draws(n, 1 + heightFactor.lower, 1 + heightFactor.upper)
         let zx = widthFactor.map { draws(n, 1 + $0.lower, 1 + $0.upper) } ?? zy
         let cx = Double(w - 1) / 2, cy = Double(h - 1) / 2
-        let transforms: [[Double]] = (0..<n).map { i in
+        return (0..<n).map { i in
             let ox: Double = cx * (1 - zx[i]), oy: Double = cy * (1 - zy[i])
             return [zx[i], 0, ox, 0, zy[i], oy]
         }
-        return warp(x, transforms)
     }
 }
 
@@ -226,13 +239,10 @@ public final class RandomTranslation: AffineImageLayer {
         super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
     }
 
-    override public func callAsFunction(_ x: Tensor) -> Tensor {
-        let (n, h, w) = checked(x)
-        guard LearningPhase.isTraining else { return x }
+    override func samplingMaps(n: Int, height h: Int, width w: Int) -> [[Double]] {
         let dy = draws(n, heightFactor.lower, heightFactor.upper).map { $0 * Double(h) }
         let dx = draws(n, widthFactor.lower, widthFactor.upper).map { $0 * Double(w) }
-        let transforms: [[Double]] = (0..<n).map { i in [1, 0, -dx[i], 0, 1, -dy[i]] }
-        return warp(x, transforms)
+        return (0..<n).map { i in [1, 0, -dx[i], 0, 1, -dy[i]] }
     }
 }
 
@@ -304,14 +314,11 @@ public final class RandomShear: AffineImageLayer {
         super.init(fillMode: fillMode, interpolation: interpolation, fillValue: fillValue, generator: generator)
     }
 
-    override public func callAsFunction(_ x: Tensor) -> Tensor {
-        let (n, _, _) = checked(x)
-        guard LearningPhase.isTraining else { return x }
+    override func samplingMaps(n: Int, height: Int, width: Int) -> [[Double]] {
         let sign = draws(n, 0, 1).map { $0 > 0.5 ? -1.0 : 1.0 }
         let (ylo, yhi) = yFactor.magnitudes, (xlo, xhi) = xFactor.magnitudes
         let sy = draws(n, ylo, yhi), sx = draws(n, xlo, xhi)
-        let transforms: [[Double]] = (0..<n).map { i in [1, sx[i] * sign[i], 0, sy[i] * sign[i], 1, 0] }
-        return warp(x, transforms)
+        return (0..<n).map { i in [1, sx[i] * sign[i], 0, sy[i] * sign[i], 1, 0] }
     }
 }
 
@@ -435,34 +442,26 @@ public func perspectiveTransform(_ images: Tensor, start: [[(Double, Double)]], 
 /// number f: 0…f), the corners (0, 0), (W−1, 0), (0, H−1), (W−1, H−1) move to
 /// corner + corner·u with u uniform in ±½·`scale` per coordinate (so, as Keras, the corner at the
 /// origin stays), and the image is warped accordingly (outside: `fillValue`).
-public final class RandomPerspective: RandomImageLayer {
+public final class RandomPerspective: AffineImageLayer {
     public let factor: AugmentationFactor
     public let scale: Double
-    public let interpolation: Interpolation
-    public let fillValue: Double
-    public let generator: RandomGenerator
     public init(factor: AugmentationFactor = 1, scale: Double = 1, interpolation: Interpolation = .bilinear, fillValue: Double = 0,
                 generator: RandomGenerator = .global) {
         precondition(factor.isWithinUnitRange, "RandomPerspective: the factor must lie in [0, 1]")
         precondition(scale >= 0 && scale <= 1, "RandomPerspective: scale must lie in [0, 1], got \(scale)")
         self.factor = factor
         self.scale = scale
-        self.interpolation = interpolation
-        self.fillValue = fillValue
-        self.generator = generator
+        super.init(fillMode: .constant, interpolation: interpolation, fillValue: fillValue, generator: generator)
     }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        let (n, h, w) = checked(x)
-        guard LearningPhase.isTraining else { return x }
+    override func samplingMaps(n: Int, height h: Int, width w: Int) -> [[Double]] {
         let (lo, hi) = factor.magnitudes
         let p = draws(n, lo, hi), u = draws(n, 0, 1), f = draws(8 * n, -0.5 * scale, 0.5 * scale)
         let corners = [(0.0, 0.0), (Double(w - 1), 0.0), (0.0, Double(h - 1)), (Double(w - 1), Double(h - 1))]
         let identity: [Double] = [1, 0, 0, 0, 1, 0, 0, 0]
-        let maps: [[Double]] = (0..<n).map { i in
+        return (0..<n).map { i in
             guard u[i] < p[i] else { return identity }
             let end = corners.enumerated().map { k, c in (c.0 + c.0 * f[8 * i + 2 * k], c.1 + c.1 * f[8 * i + 2 * k + 1]) }
             return homography(from: corners, to: end)
         }
-        return affineTransform(x, maps, interpolation: interpolation, fillMode: .constant, fillValue: fillValue)
     }
 }

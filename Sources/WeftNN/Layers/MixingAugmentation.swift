@@ -48,7 +48,7 @@ private func gathered(_ t: Tensor, _ order: [Int]) -> Tensor {
 
 /// Keras `MixUp` (Zhang et al.): each image and label become λ·own + (1 − λ)·those of a random
 /// partner in the batch, λ ~ Beta(alpha, alpha) per sample.
-public final class MixUp {
+public final class MixUp: ImageBatchTransform {
     public let alpha: Double
     public let generator: RandomGenerator
     public init(alpha: Double = 0.2, generator: RandomGenerator = .global) {
@@ -80,7 +80,7 @@ public final class MixUp {
 /// (one number f: 0…f) plus 1e-6, per sample λ ~ Beta(α, α); the box has sides √(1 − λ)·(W, H) at a
 /// uniform position (continuous coordinates; pixels whose index lies in [x₀, x₁) × [y₀, y₁)
 /// are replaced), and the label weight is 1 − box area / image area.
-public final class CutMix {
+public final class CutMix: ImageBatchTransform {
     public let factor: AugmentationFactor
     public let generator: RandomGenerator
     public init(factor: AugmentationFactor = 1, generator: RandomGenerator = .global) {
@@ -92,7 +92,7 @@ public final class CutMix {
     /// The mixed batch; the boxes (x₀, x₁, y₀, y₁) and partner indices as drawn.
     func mix(_ images: Tensor, _ labels: Tensor) -> (images: Tensor, labels: Tensor, boxes: [(Double, Double, Double, Double)], partners: [Int]) {
         checkBatch("CutMix", images, labels)
-        let n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3]
+        let n = images.shape[0], h = images.shape[2], w = images.shape[3]
         let (lo, hi) = factor.magnitudes
         let alpha = Tensor.randomUniform([1], low: lo, high: hi, dtype: .float64, generator: generator).doubles[0] + 1e-6
         let lam = betaDraws(n, alpha, alpha, generator)
@@ -101,16 +101,25 @@ public final class CutMix {
         let order = permutationDraw(n, generator)
         var boxes: [(Double, Double, Double, Double)] = []
         var keep = [Double](repeating: 0, count: n)
-        let x = floats(images)
-        let v = x.doubles, partner = gathered(x, order).doubles
-        var out = v
         for i in 0..<n {
             let ratio = (1 - lam[i]).squareRoot()
             let cw = ratio * Double(w), ch = ratio * Double(h)
             let x0 = ux[i] * (Double(w) - cw), y0 = uy[i] * (Double(h) - ch)
-            let box = (x0, x0 + cw, y0, y0 + ch)
-            boxes.append(box)
+            boxes.append((x0, x0 + cw, y0, y0 + ch))
             keep[i] = 1 - cw * ch / Double(w * h)
+        }
+        let y = labels.detached()
+        let wy = Tensor(shape: [n] + [Int](repeating: 1, count: labels.rank - 1), scalars: keep).cast(to: y.dtype)
+        return (pasted(floats(images), boxes, order), wy * y + (1 - wy) * gathered(y, order), boxes, order)
+    }
+
+    /// `x` [N, C, H, W] with each image's box (x₀, x₁, y₀, y₁) taken from its partner's.
+    func pasted(_ x: Tensor, _ boxes: [(Double, Double, Double, Double)], _ order: [Int]) -> Tensor {
+        let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+        let v = x.doubles, partner = gathered(x, order).doubles
+        var out = v
+        for i in 0..<n {
+            let box = boxes[i]
             for ch0 in 0..<c {
                 for r in 0..<h where Double(r) >= box.2 && Double(r) < box.3 {
                     for q in 0..<w where Double(q) >= box.0 && Double(q) < box.1 {
@@ -120,13 +129,50 @@ public final class CutMix {
                 }
             }
         }
-        let y = labels.detached()
-        let wy = Tensor(shape: [n] + [Int](repeating: 1, count: labels.rank - 1), scalars: keep).cast(to: y.dtype)
-        return (Tensor(shape: x.shape, scalars: out).cast(to: x.dtype), wy * y + (1 - wy) * gathered(y, order), boxes, order)
+        return Tensor(shape: x.shape, scalars: out).cast(to: x.dtype)
     }
 
     public func callAsFunction(images: Tensor, labels: Tensor) -> (images: Tensor, labels: Tensor) {
         let r = mix(images, labels)
         return (r.images, r.labels)
+    }
+}
+
+extension MixUp {
+    /// Images, labels (required) and masks mixed with the same partners and weights; each
+    /// image's boxes become its own followed by its partner's (as Keras: both objects are visible).
+    public func callAsFunction(_ batch: ImageBatch) -> ImageBatch {
+        guard let labels = batch.labels else { preconditionFailure("MixUp: the batch needs labels") }
+        let r = mix(batch.images, labels)
+        var out = batch
+        out.images = r.images
+        out.labels = r.labels
+        let n = r.weights.count
+        out.segmentationMasks = batch.segmentationMasks.map { m in
+            mapMasks(m) { x in
+                let f = floats(x), w = Tensor(shape: [n, 1, 1, 1], scalars: r.weights).cast(to: f.dtype)
+                return w * f + (1 - w) * gathered(f, r.partners)
+            }
+        }
+        if let b = batch.boundingBoxes {
+            out.boundingBoxes = BoundingBoxes(boxes: concatenate([b.boxes, gathered(b.boxes, r.partners)], axis: 1),
+                                              labels: concatenate([b.labels, gathered(b.labels, r.partners)], axis: 1), format: b.format)
+        }
+        return out
+    }
+}
+
+extension CutMix {
+    /// Images, labels (required) and masks (the same box pasted) with one draw; bounding boxes
+    /// are refused, as Keras (a pasted patch cuts boxes in ways boxes cannot express).
+    public func callAsFunction(_ batch: ImageBatch) -> ImageBatch {
+        guard let labels = batch.labels else { preconditionFailure("CutMix: the batch needs labels") }
+        precondition(batch.boundingBoxes == nil, "CutMix: cannot mix bounding boxes (Keras has no rule for it either)")
+        let r = mix(batch.images, labels)
+        var out = batch
+        out.images = r.images
+        out.labels = r.labels
+        out.segmentationMasks = batch.segmentationMasks.map { m in mapMasks(m) { self.pasted(floats($0), r.boxes, r.partners) } }
+        return out
     }
 }
