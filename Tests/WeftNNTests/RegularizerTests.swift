@@ -31,6 +31,37 @@ import Testing
         #expect(Regularizer.l2(1).penalty(t([2], [1]).cast(to: .float32)).dtype == .float32)
     }
 
+    /// Keras 3.15.1 `OrthogonalRegularizer(factor, mode)(w)` (torch backend, float64) for
+    /// w = 0.5·sin(0.7·k + 0.4) over the row-major index k:
+    /// (4, 3) rows 0.05 → 0.030010696252187094, (4, 3) columns 0.05 → 0.03226464887460073,
+    /// (3, 5) rows 1.0 → 0.8668558796246847, (3, 5) columns 0.3 → 0.22339914321899412 (Keras mixes
+    /// float32 into the factor, so 1e-7).
+    @Test func orthogonalRegularizer() {
+        func w(_ shape: Shape) -> Tensor { kerasDet(shape, 0.7, 0.4) }
+        let cases: [(Shape, Regularizer.OrthogonalMode, Double, Double)] = [
+            ([4, 3], .rows, 0.05, 0.030010696252187094), ([4, 3], .columns, 0.05, 0.03226464887460073),
+            ([3, 5], .rows, 1.0, 0.8668558796246847), ([3, 5], .columns, 0.3, 0.22339914321899412),
+        ]
+        for (shape, mode, factor, expected) in cases {
+            expectNear(Regularizer.orthogonal(factor: factor, mode: mode).penalty(w(shape)).doubles, [expected], rtol: 1e-7, "\(shape) \(mode)")
+        }
+        // Orthonormal rows cost nothing; the L2 part adds on top.
+        let rotation = t([0.6, 0.8, -0.8, 0.6], [2, 2])
+        #expect(Swift.abs(Regularizer.orthogonal(factor: 1).penalty(rotation).doubles[0]) < 1e-15)
+        #expect(close(Regularizer(l2: 0.5, orthogonal: .init(factor: 1, mode: .rows)).penalty(rotation).doubles, [1]))
+        // Gradient against central differences.
+        let x = w([4, 3])
+        let g = gradient(at: x) { Regularizer.orthogonal(factor: 0.3, mode: .columns).penalty($0) }
+        let h = 1e-6
+        let numeric = (0..<12).map { k -> Double in
+            var up = x.doubles, down = x.doubles
+            up[k] += h; down[k] -= h
+            let r = Regularizer.orthogonal(factor: 0.3, mode: .columns)
+            return (r.penalty(t(up, [4, 3])).doubles[0] - r.penalty(t(down, [4, 3])).doubles[0]) / (2 * h)
+        }
+        expectNear(g.doubles, numeric, rtol: 1e-6, atol: 1e-9, "gradient")
+    }
+
     @Test func modelRegularizationLoss() throws {
         let a = try dense([1, -2, 3, -4], [1, -1], kr: .l2(0.1), br: .l1(0.5))
         let b = try dense([0.5, 0.5, -0.5, 1], [2, 2], kr: .l1l2(l1: 0.2, l2: 0.3))

@@ -1,14 +1,33 @@
 import Weft
 
-/// Keras weight regularizers: a penalty `l1·Σ|w| + l2·Σw²` (Keras's L2 has no ½).
+/// Keras weight regularizers: a penalty `l1·Σ|w| + l2·Σw²` (Keras's L2 has no ½), plus
+/// Keras's `OrthogonalRegularizer` term when `orthogonal` is set.
 public struct Regularizer: Hashable, Sendable {
     public var l1: Double
     public var l2: Double
+    /// Keras `OrthogonalRegularizer(factor, mode)`: factor·½·Σ|off-diagonal entries of the
+    /// Gram matrix of the unit-normalised rows (or columns)| / (pairs of them), for rank-2 weights.
+    public var orthogonal: Orthogonal?
 
-    public init(l1: Double = 0, l2: Double = 0) {
+    /// Which vectors of a rank-2 weight should be orthogonal: its rows (a Dense kernel [in, out]'s
+    /// inputs) or its columns (its units).
+    public enum OrthogonalMode: Hashable, Sendable { case rows, columns }
+    public struct Orthogonal: Hashable, Sendable {
+        public var factor: Double
+        public var mode: OrthogonalMode
+    }
+
+    public init(l1: Double = 0, l2: Double = 0, orthogonal: Orthogonal? = nil) {
         precondition(l1 >= 0 && l2 >= 0 && l1.isFinite && l2.isFinite, "Regularizer: factors must be finite and ≥ 0, got l1 \(l1), l2 \(l2)")
+        if let o = orthogonal { precondition(o.factor >= 0 && o.factor.isFinite, "Regularizer: the orthogonal factor must be finite and ≥ 0, got \(o.factor)") }
         self.l1 = l1
         self.l2 = l2
+        self.orthogonal = orthogonal
+    }
+
+    /// Keras `OrthogonalRegularizer(factor=0.01, mode="rows")`.
+    public static func orthogonal(factor: Double = 0.01, mode: OrthogonalMode = .rows) -> Regularizer {
+        Regularizer(orthogonal: Orthogonal(factor: factor, mode: mode))
     }
 
     /// Keras `L1(l1=0.01)`.
@@ -23,6 +42,16 @@ public struct Regularizer: Hashable, Sendable {
         var out = Tensor(0, dtype: w.dtype)
         if l1 != 0 { out = out + l1 * abs(w).sum() }
         if l2 != 0 { out = out + l2 * square(w).sum() }
+        if let o = orthogonal, o.factor != 0 {
+            precondition(w.rank == 2, "OrthogonalRegularizer: weights must have rank 2, got \(w.shape)")
+            // Keras's ops.normalize: x · min(1/√Σx², 1/ε), ε = 1e-7.
+            let axis = o.mode == .rows ? 1 : 0
+            let v = w * clamp(rsqrt(square(w).sum(alongAxes: [axis], keepingDims: true)), max: 1e7)
+            let gram = o.mode == .rows ? matmul(v, v.transposed()) : matmul(v.transposed(), v)
+            let size = w.shape[o.mode == .rows ? 0 : 1]
+            let offDiagonal = abs(gram * (1 - Tensor.eye(size, dtype: w.dtype)))
+            out = out + offDiagonal.sum() * (o.factor * 0.5 / (Double(size) * (Double(size) - 1) / 2))
+        }
         return out
     }
 }
