@@ -181,6 +181,23 @@ struct TextPreprocessingTests {
                                            vocabulary: ["A", "B"])
         #expect(ints(custom(["a|b|c", "b"])) == [2, 3, 1, 3, 0, 0])
     }
+
+    /// Keras 3.15.1 with the TensorFlow backend (ragged output needs it), texts = ["The cat sat on
+    /// the mat.", "A dog!", "", "the THE the dog sat"]: TextVectorization(ragged=True).adapt(texts),
+    /// then on texts + ["unknown cat words"]; and TextVectorization(ragged=True, ngrams=2, max_tokens=8).
+    @Test("TextVectorization's ragged output: one id per token, no padding")
+    func ragged() throws {
+        let texts = ["The cat sat on the mat.", "A dog!", "", "the THE the dog sat"]
+        let tv = try TextVectorization()
+        tv.adapt(texts)
+        #expect(tv.vocabulary() == ["", "[UNK]", "the", "sat", "dog", "on", "mat", "cat", "a"])
+        #expect(tv.ragged(texts + ["unknown cat words"]) == [[2, 7, 3, 5, 2, 6], [8, 4], [], [2, 2, 2, 4, 3], [1, 7, 1]])
+        let bigrams = try TextVectorization(maxTokens: 8, ngrams: [1, 2])
+        bigrams.adapt(texts)
+        #expect(bigrams.vocabulary() == ["", "[UNK]", "the", "the the", "sat", "dog", "the mat", "the dog"])
+        #expect(bigrams.ragged(texts) == [[2, 1, 4, 1, 2, 1, 1, 1, 1, 1, 6], [1, 5, 1], [], [2, 2, 2, 5, 4, 3, 3, 7, 1]])
+        #expect(try TextVectorization(outputSequenceLength: 2, vocabulary: ["a", "b"]).ragged(["a b a", "b"]) == [[2, 3], [3]])
+    }
 }
 
 // HashedCrossing against Keras 3.15.1 (TensorFlow 2.21's tf.sparse.cross_hashed):

@@ -397,6 +397,16 @@ public final class TextVectorization {
     /// Learns the vocabulary (and tf-idf weights) from the texts, one document each.
     public func adapt(_ texts: [String]) { lookup.adapt(texts.map(tokens)) }
 
+    /// Keras `ragged=True`: each text's token ids, as many as it has tokens (`.int` output;
+    /// `outputSequenceLength`, if set, truncates).
+    public func ragged(_ texts: [String]) -> [[Int64]] {
+        precondition(lookup.outputMode == .int, "TextVectorization: ragged output is for .int output")
+        return texts.map { text in
+            let t = tokens(text)
+            return t.prefix(outputSequenceLength ?? t.count).map { lookup.id($0) }
+        }
+    }
+
     /// Vectorizes a batch of texts.
     public func callAsFunction(_ texts: [String]) -> Tensor {
         let toks = texts.map(tokens)
