@@ -18,9 +18,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed steps (training tasks) or repetitions (ops).") var steps: Int?
     @Option(help: "Matrix size for matmul.") var size: Int = 1024
     @Option(name: .customLong("batch"), help: "Batch size (default: the task's).") var batch: Int?
+    @Option(help: "oneDNN convolution algorithm: auto (default; oneDNN may pick Winograd for 3×3 stride-1 convolutions on AVX-512 machines) or direct.")
+    var convAlgorithm: ConvAlgorithmOption = .auto
     @Flag(help: "Print one JSON line.") var json = false
 
     func run() throws {
+        DNNLConv.algorithm = convAlgorithm.algorithm
         let t = applyThreads(threads)
         setFlushDenormalsToZero()
         Random.seed(0)
@@ -118,7 +121,8 @@ struct Bench: ParsableCommand {
         return [("framework", .string("weft")), ("task", .string(task.replacingDash())), ("batch", .int(b)), ("steps", .int(n)),
                 ("seconds", .double(rounded(s, 4))), ("samples_per_sec", .double(rounded(Double(b * n) / s, 2))),
                 ("ms_per_step", .double(rounded(1000 * s / Double(n), 3))), ("threads", .int(threads)),
-                ("layout", .string(isMLP ? "-" : "NCHW")), ("device", .string("cpu")), ("mode", .string("train")),
+                ("layout", .string(isMLP ? "-" : "NCHW")), ("conv_algorithm", .string(isMLP ? "-" : convAlgorithm.rawValue)),
+                ("device", .string("cpu")), ("mode", .string("train")),
                 ("warmup", .int(warmup)), ("warmup_seconds", .double(rounded(warmS, 3))), ("last_loss", .double(rounded(lastLoss, 6)))]
     }
 }
@@ -140,7 +144,7 @@ extension Bench {
         return [("framework", .string("weft")), ("task", .string("resnet50_infer")), ("batch", .int(b)), ("steps", .int(n)),
                 ("seconds", .double(rounded(s, 4))), ("samples_per_sec", .double(rounded(Double(b * n) / s, 2))),
                 ("ms_per_step", .double(rounded(1000 * s / Double(n), 3))), ("threads", .int(threads)),
-                ("layout", .string("NCHW")), ("device", .string("cpu")), ("mode", .string("inference")),
+                ("layout", .string("NCHW")), ("conv_algorithm", .string(convAlgorithm.rawValue)), ("device", .string("cpu")), ("mode", .string("inference")),
                 ("warmup", .int(nWarm)), ("warmup_seconds", .double(rounded(warmS, 3))),
                 ("sec_per_1000_images", .double(rounded(1000 * s / Double(b * n), 3))),
                 ("model_source", .string("weft-resnet50-v1.5")), ("output_sum", .double(rounded(last, 4)))]
@@ -186,4 +190,10 @@ extension String {
     func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
     /// Task names as the peer scripts spell them (mnist_mlp).
     func replacingDash() -> String { String(map { $0 == "-" ? "_" : $0 }) }
+}
+
+/// `--conv-algorithm` for `weft bench` and `weft train`.
+enum ConvAlgorithmOption: String, ExpressibleByArgument, CaseIterable {
+    case direct, auto
+    var algorithm: ConvAlgorithm { self == .auto ? .auto : .direct }
 }

@@ -16,6 +16,8 @@ struct Train: ParsableCommand {
     @Option(help: "Seed for initialisation, dropout and shuffling.") var seed: UInt64 = 0
     @Option(help: "Train on the first N training samples only.") var limit: Int?
     @Option(help: "CPU threads (default: all cores).") var threads: Int?
+    @Option(help: "oneDNN convolution algorithm: auto (default; oneDNN may pick Winograd for 3×3 stride-1 convolutions on AVX-512 machines) or direct.")
+    var convAlgorithm: ConvAlgorithmOption = .auto
     @Flag(help: "End with one JSON line of results.") var json = false
 
     func validate() throws {
@@ -29,6 +31,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        DNNLConv.algorithm = convAlgorithm.algorithm
         let nThreads = applyThreads(threads)
         setFlushDenormalsToZero()
         Random.seed(seed)

@@ -260,8 +260,9 @@ struct ConvAutoTests {
         // running meanwhile stay within tolerance either way.)
         let c = Conv2DConfig(batch: 64, inChannels: 16, outChannels: 16, height: 16, width: 16,
                              kernel: 3, padding: 1, hasBias: true)
+        let before = DNNLConv.algorithm
         DNNLConv.algorithm = .auto
-        defer { DNNLConv.algorithm = .direct }
+        defer { DNNLConv.algorithm = before }
         let d = ConvData(c, seed: 8)
         #expect(relativeError(d.forward(), Ref.convForward(c, src: d.src, w: d.w, bias: d.bias)) < tolerance)
         #expect(relativeError(d.backwardData(), Ref.convBackwardData(c, diffDst: d.diffDst, w: d.w)) < tolerance)
