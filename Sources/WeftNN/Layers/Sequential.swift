@@ -52,19 +52,34 @@ public final class Sequential: Model {
     /// Children are named by position, as in PyTorch's `nn.Sequential` (`0.weight`).
     public override var namedChildren: [(String, any Layer)] { layers.enumerated().map { (String($0.offset), $0.element) } }
 
-    public override var summaryRows: [(layer: any Layer, name: String, outputShape: Shape)]? {
-        guard var s = builtInputShape else { return nil }
+    /// Keras `pop()`: removes the last layer and returns it.
+    @discardableResult
+    public func pop() -> any Layer {
+        precondition(!layers.isEmpty, "\(name): pop() on a Sequential model with no layers")
+        builtInputShape = nil
+        return layers.removeLast()
+    }
+
+    /// Keras's names for the layers, numbered per type in this model (dense, dense_1, …).
+    var layerNames: [String] {
         var counts: [String: Int] = [:]
-        var rows: [(any Layer, String, Shape)] = []
-        for l in layers {
-            s = (try? l.build(inputShape: s)) ?? s
+        return layers.map { l in
             let base = kerasName(l.typeName)
             let k = counts[base, default: 0]
             counts[base] = k + 1
-            rows.append((l, k == 0 ? base : "\(base)_\(k)", s))
+            return k == 0 ? base : "\(base)_\(k)"
         }
-        return rows
     }
+
+    public override var summaryRows: [(layer: any Layer, name: String, outputShape: Shape)]? {
+        guard var s = builtInputShape else { return nil }
+        return zip(layers, layerNames).map { l, name in
+            s = (try? l.build(inputShape: s)) ?? s
+            return (l, name, s)
+        }
+    }
+
+    public override var namedLayers: [(name: String, layer: any Layer)] { Array(zip(layerNames, layers)).map { (name: $0.0, layer: $0.1) } }
 }
 
 /// Keras's snake_case layer names: Conv2D → conv2d, MaxPool2D → max_pooling2d, Dense → dense.

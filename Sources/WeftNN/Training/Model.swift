@@ -84,6 +84,23 @@ open class Model: MultiIOLayer {
         return out
     }
 
+    /// The model's layers under the names `summary()` shows (a functional model's without its
+    /// inputs; a subclassed model's by property name).
+    open var namedLayers: [(name: String, layer: any Layer)] {
+        if let graph { return graph.layers.filter { !($0 is InputLayer) }.map { (name: graph.name(of: $0), layer: $0) } }
+        return namedChildren.map { (name: $0.0, layer: $0.1) }
+    }
+
+    /// Keras `get_layer(name=)`: the layer called `name` (as `summary()` shows it), or nil.
+    public func layer(named name: String) -> (any Layer)? { namedLayers.first { $0.name == name }?.layer }
+
+    /// Keras `get_layer(index=)`: the layer at `index` of `namedLayers`.
+    public func layer(at index: Int) -> any Layer {
+        let all = namedLayers
+        precondition(all.indices.contains(index), "\(name): no layer at index \(index); the model has \(all.count)")
+        return all[index].layer
+    }
+
     /// Rows for `summary()`: each layer with its per-sample output shape.
     /// A functional model's rows are its layers (inputs left out) with their first outputs' shapes.
     open var summaryRows: [(layer: any Layer, name: String, outputShape: Shape)]? {
