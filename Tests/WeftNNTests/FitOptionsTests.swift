@@ -40,6 +40,29 @@ final class FitOptionsUpdateCounter: StreamingMetric {
         #expect(abs(ha["val_loss"]!.last! - v["loss"]!) < 1e-9)
     }
 
+    @Test func validationBatchSizeAndSteps() throws {
+        let d = FitTests.separable(40, seed: 77)
+        let a = try FitTests.seededClassifier(3)
+        a.compile(optimizer: Adam(learningRate: 0.05), loss: .softmaxCrossEntropy, metrics: [.accuracy])
+        let vx = Self.tail(d.x, 24), vy = Self.tail(d.y, 24)
+        let h = try a.fit(Self.head(d.x, 24), Self.head(d.y, 24), batchSize: 8, epochs: 1, validationData: (vx, vy),
+                          seed: 3, validationBatchSize: 5, validationSteps: 2, verbose: .silent)
+        // Validation saw the first 2 batches of 5 samples.
+        let first10 = try a.evaluate(Self.head(vx, 10), Self.head(vy, 10))
+        #expect(abs(h["val_loss"]!.last! - first10["loss"]!) < 1e-12)
+        #expect(abs(try a.evaluate(vx, vy, batchSize: 5, steps: 2)["loss"]! - first10["loss"]!) < 1e-12)
+        #expect(abs(try a.evaluate(vx, vy)["loss"]! - first10["loss"]!) > 1e-9)
+        #expect(try a.predict(vx, batchSize: 4, steps: 3).shape[0] == 12)
+        #expect(try a.predict(vx, batchSize: 4, steps: 30).shape[0] == 16)
+        #expect(throws: TrainingError.notPositive("validationSteps", 0)) {
+            try a.fit(d.x, d.y, validationData: (vx, vy), validationSteps: 0, verbose: .silent)
+        }
+        #expect(throws: TrainingError.notPositive("validationBatchSize", -1)) {
+            try a.fit(d.x, d.y, validationData: (vx, vy), validationBatchSize: -1, verbose: .silent)
+        }
+        #expect(throws: TrainingError.notPositive("steps", 0)) { try a.evaluate(vx, vy, steps: 0) }
+    }
+
     @Test func validationSplitRoundsTrainingCountDown() throws {
         // int(10 · 0.75) = 7: 7 training samples in one batch, 3 validation samples.
         let d = FitTests.separable(10, seed: 5)

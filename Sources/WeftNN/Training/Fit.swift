@@ -36,6 +36,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case callbackMisconfigured(String)
     /// `validationFreq` is not positive.
     case invalidValidationFrequency(Int)
+    /// A batch size or a step count (`validationBatchSize`, `validationSteps`, `evaluate`'s
+    /// `steps`) is not positive.
+    case notPositive(String, Int)
 
     public var description: String {
         switch self {
@@ -58,6 +61,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .classWeightWithMultipleOutputs: return "classWeight is only supported for models with a single output"
         case .callbackMisconfigured(let why): return why
         case .invalidValidationFrequency(let f): return "validationFreq must be positive; got \(f)"
+        case .notPositive(let what, let v): return "\(what) must be positive; got \(v)"
         }
     }
 }
@@ -129,12 +133,13 @@ extension Model {
                     validationSplit: Double = 0, validationData: (Tensor, Tensor)? = nil,
                     shuffle: Bool = true, seed: UInt64 = 0,
                     classWeight: [Int: Double]? = nil, sampleWeight: Tensor? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
-                    validationFreq: Int = 1, verbose: Verbosity = .auto, callbacks: [any Callback] = [],
+                    validationFreq: Int = 1, validationBatchSize: Int? = nil, validationSteps: Int? = nil,
+                    verbose: Verbosity = .auto, callbacks: [any Callback] = [],
                     onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
         try fitArrays([x], [y], batchSize: batchSize, epochs: epochs, validationSplit: validationSplit,
                       validationData: validationData.map { ([$0.0], [$0.1]) }, shuffle: shuffle, seed: seed,
                       classWeight: classWeight, sampleWeight: sampleWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
-                      validationFreq: validationFreq, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
+                      validationFreq: validationFreq, validationBatchSize: validationBatchSize, validationSteps: validationSteps, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
     }
 
     /// `fit` for a model with several inputs (one array per input, in the order of the model's
@@ -144,12 +149,13 @@ extension Model {
                     validationSplit: Double = 0, validationData: ([Tensor], Tensor)? = nil,
                     shuffle: Bool = true, seed: UInt64 = 0,
                     classWeight: [Int: Double]? = nil, sampleWeight: Tensor? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
-                    validationFreq: Int = 1, verbose: Verbosity = .auto, callbacks: [any Callback] = [],
+                    validationFreq: Int = 1, validationBatchSize: Int? = nil, validationSteps: Int? = nil,
+                    verbose: Verbosity = .auto, callbacks: [any Callback] = [],
                     onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
         try fitArrays(xs, [y], batchSize: batchSize, epochs: epochs, validationSplit: validationSplit,
                       validationData: validationData.map { ($0.0, [$0.1]) }, shuffle: shuffle, seed: seed,
                       classWeight: classWeight, sampleWeight: sampleWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
-                      validationFreq: validationFreq, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
+                      validationFreq: validationFreq, validationBatchSize: validationBatchSize, validationSteps: validationSteps, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
     }
 
     /// `fit` for a model with several inputs and several outputs (one target array per output;
@@ -159,21 +165,24 @@ extension Model {
                     validationSplit: Double = 0, validationData: ([Tensor], [Tensor])? = nil,
                     shuffle: Bool = true, seed: UInt64 = 0,
                     classWeight: [Int: Double]? = nil, sampleWeight: Tensor? = nil, initialEpoch: Int = 0, stepsPerEpoch: Int? = nil,
-                    validationFreq: Int = 1, verbose: Verbosity = .auto, callbacks: [any Callback] = [],
+                    validationFreq: Int = 1, validationBatchSize: Int? = nil, validationSteps: Int? = nil,
+                    verbose: Verbosity = .auto, callbacks: [any Callback] = [],
                     onEpochEnd: ((Int, [String: Double]) -> Void)? = nil) throws -> History {
         try fitArrays(xs, ys, batchSize: batchSize, epochs: epochs, validationSplit: validationSplit,
                       validationData: validationData, shuffle: shuffle, seed: seed,
                       classWeight: classWeight, sampleWeight: sampleWeight, initialEpoch: initialEpoch, stepsPerEpoch: stepsPerEpoch,
-                      validationFreq: validationFreq, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
+                      validationFreq: validationFreq, validationBatchSize: validationBatchSize, validationSteps: validationSteps, verbose: verbose, callbacks: callbacks, onEpochEnd: onEpochEnd)
     }
 
     func fitArrays(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int, epochs: Int,
                    validationSplit: Double, validationData: ([Tensor], [Tensor])?,
                    shuffle: Bool, seed: UInt64,
                    classWeight: [Int: Double]?, sampleWeight: Tensor?, initialEpoch: Int, stepsPerEpoch: Int?,
-                   validationFreq: Int, verbose: Verbosity, callbacks: [any Callback],
+                   validationFreq: Int, validationBatchSize: Int?, validationSteps: Int?, verbose: Verbosity, callbacks: [any Callback],
                    onEpochEnd: ((Int, [String: Double]) -> Void)?) throws -> History {
         guard let optimizer, loss != nil else { throw TrainingError.notCompiled }
+        if let b = validationBatchSize, b <= 0 { throw TrainingError.notPositive("validationBatchSize", b) }
+        if let s = validationSteps, s <= 0 { throw TrainingError.notPositive("validationSteps", s) }
         let total = try sampleCount(xs, ys)
         if let w = sampleWeight, w.count != total { throw TrainingError.arrayCountMismatch(what: "sample weight", expected: total, got: w.count) }
         guard validationFreq > 0 else { throw TrainingError.invalidValidationFrequency(validationFreq) }
@@ -224,7 +233,9 @@ extension Model {
             }
             let logs = try finishEpoch(epoch, totals: totals, bar: bar, history: &history, onEpochEnd: onEpochEnd,
                                        validate: epoch % validationFreq != 0 ? nil : validationData.map { v in {
-                                           try self.validating(callbacks) { try self.evaluate(v.0, v.1, batchSize: batchSize, sampleWeight: validationWeight) }
+                                           try self.validating(callbacks) {
+                                               try self.evaluate(v.0, v.1, batchSize: validationBatchSize ?? batchSize, sampleWeight: validationWeight, steps: validationSteps)
+                                           }
                                        } })
             for c in callbacks { try c.onEpochEnd(epoch, logs: logs) }
             if stopTraining { break }
@@ -372,19 +383,21 @@ extension Model {
 
     /// Loss and metrics over (x, y), in inference mode without gradient recording.
     /// With `sampleWeight` ([N]) the loss is Σ w·l / N per batch, averaged over samples.
-    public func evaluate(_ x: Tensor, _ y: Tensor, batchSize: Int = 32, sampleWeight: Tensor? = nil) throws -> [String: Double] {
-        try evaluate([x], [y], batchSize: batchSize, sampleWeight: sampleWeight)
+    public func evaluate(_ x: Tensor, _ y: Tensor, batchSize: Int = 32, sampleWeight: Tensor? = nil, steps: Int? = nil) throws -> [String: Double] {
+        try evaluate([x], [y], batchSize: batchSize, sampleWeight: sampleWeight, steps: steps)
     }
 
     /// `evaluate` for a model with several inputs and one output.
-    public func evaluate(_ xs: [Tensor], _ y: Tensor, batchSize: Int = 32, sampleWeight: Tensor? = nil) throws -> [String: Double] {
-        try evaluate(xs, [y], batchSize: batchSize, sampleWeight: sampleWeight)
+    public func evaluate(_ xs: [Tensor], _ y: Tensor, batchSize: Int = 32, sampleWeight: Tensor? = nil, steps: Int? = nil) throws -> [String: Double] {
+        try evaluate(xs, [y], batchSize: batchSize, sampleWeight: sampleWeight, steps: steps)
     }
 
     /// `evaluate` for a model with several inputs and outputs: `loss` (the weighted total),
-    /// `<output>_loss` and the per-output metrics.
-    public func evaluate(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int = 32, sampleWeight: Tensor? = nil) throws -> [String: Double] {
+    /// `<output>_loss` and the per-output metrics. `steps` (Keras's): only the first `steps`
+    /// batches.
+    public func evaluate(_ xs: [Tensor], _ ys: [Tensor], batchSize: Int = 32, sampleWeight: Tensor? = nil, steps: Int? = nil) throws -> [String: Double] {
         guard loss != nil else { throw TrainingError.notCompiled }
+        if let s = steps, s <= 0 { throw TrainingError.notPositive("steps", s) }
         let n = try sampleCount(xs, ys)
         if let w = sampleWeight, w.count != n { throw TrainingError.arrayCountMismatch(what: "sample weight", expected: n, got: w.count) }
         let weights = sampleWeight.map { $0.reshaped(to: [n]).cast(to: .float64) }
@@ -392,9 +405,11 @@ extension Model {
         var totals = startTotals()
         withoutGradient {
             withTrainingMode(false) {
+                // Keras's `steps`: only the first batches.
+                let end = steps.map { Swift.min(n, $0 * batchSize) } ?? n
                 var lo = 0
-                while lo < n {
-                    let hi = Swift.min(n, lo + batchSize)
+                while lo < end {
+                    let hi = Swift.min(end, lo + batchSize)
                     evaluateStep(xs: xs.map { $0.sliced(axis: 0, start: lo, end: hi) }, ys: ys.map { $0.sliced(axis: 0, start: lo, end: hi) },
                                  sampleWeight: weights?.sliced(axis: 0, start: lo, end: hi), totals: &totals)
                     lo = hi
@@ -457,15 +472,16 @@ extension Model {
     }
 
     /// The model's outputs for x, batch by batch, in inference mode without gradient recording.
-    public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
-        let outs = try predict([x], batchSize: batchSize)
+    public func predict(_ x: Tensor, batchSize: Int = 32, steps: Int? = nil) throws -> Tensor {
+        let outs = try predict([x], batchSize: batchSize, steps: steps)
         precondition(outs.count == 1, "\(name): the model has \(outs.count) outputs; use predict([x]) to get them all")
         return outs[0]
     }
 
     /// The model's outputs (one tensor per output) for the inputs `xs`, batch by batch, in
-    /// inference mode without gradient recording.
-    public func predict(_ xs: [Tensor], batchSize: Int = 32) throws -> [Tensor] {
+    /// inference mode without gradient recording (`steps`: only the first `steps` batches).
+    public func predict(_ xs: [Tensor], batchSize: Int = 32, steps: Int? = nil) throws -> [Tensor] {
+        if let s = steps, s <= 0 { throw TrainingError.notPositive("steps", s) }
         guard xs.count == inputCount else { throw TrainingError.arrayCountMismatch(what: "input", expected: inputCount, got: xs.count) }
         let counts = xs.map { $0.shape.first ?? 0 }
         guard Set(counts).count == 1 else { throw TrainingError.inconsistentSampleCounts(counts) }
@@ -475,9 +491,11 @@ extension Model {
         return withoutGradient {
             withTrainingMode(false) {
                 var parts: [[Tensor]] = []
+                // Keras's `steps`: only the first batches.
+                let end = steps.map { Swift.min(n, $0 * batchSize) } ?? n
                 var lo = 0
-                while lo < n {
-                    let hi = Swift.min(n, lo + batchSize)
+                while lo < end {
+                    let hi = Swift.min(end, lo + batchSize)
                     parts.append(call(xs.map { $0.sliced(axis: 0, start: lo, end: hi) }))
                     lo = hi
                 }
