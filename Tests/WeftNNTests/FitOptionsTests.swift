@@ -63,6 +63,32 @@ final class FitOptionsUpdateCounter: StreamingMetric {
         #expect(throws: TrainingError.notPositive("steps", 0)) { try a.evaluate(vx, vy, steps: 0) }
     }
 
+    @Test func weightedMetricsUseSampleWeights() throws {
+        let m = Sequential { Dense(1) }
+        _ = try m.build(inputShape: [2])
+        setFloat64Parameters(m, seed: 9)
+        let x = kerasDet([7, 2], 0.8, 0.1), y = kerasDet([7, 1], 1.3, 0.5)
+        let w = nnTensor([7], [1, 0, 2, 0.5, 3, 1, 0])
+        m.compile(optimizer: SGD(learningRate: 0), loss: .meanSquaredError,
+                  streamingMetrics: [MeanAbsoluteErrorMetric()], weightedMetrics: [MeanAbsoluteErrorMetric(), MeanSquaredErrorMetric()])
+        let p = try m.predict(x).doubles, t = y.doubles, wv = w.doubles
+        let errors = zip(p, t).map { Swift.abs($0 - $1) }
+        let plain = errors.reduce(0, +) / 7
+        let weighted = zip(errors, wv).map { $0 * $1 }.reduce(0, +) / wv.reduce(0, +)
+        let weightedSquares = zip(errors, wv).map { $0 * $0 * $1 }.reduce(0, +) / wv.reduce(0, +)
+        let r = try m.evaluate(x, y, batchSize: 3, sampleWeight: w)
+        #expect(Set(r.keys) == ["loss", "mean_absolute_error", "weighted_mean_absolute_error", "mean_squared_error"])
+        #expect(abs(r["mean_absolute_error"]! - plain) < 1e-12)
+        #expect(abs(r["weighted_mean_absolute_error"]! - weighted) < 1e-12)
+        #expect(abs(r["mean_squared_error"]! - weightedSquares) < 1e-12)
+        // fit weighs them the same way (a zero learning rate keeps the weights).
+        let h = try m.fit(x, y, batchSize: 3, epochs: 1, shuffle: false, sampleWeight: w, verbose: .silent)
+        #expect(abs(h["weighted_mean_absolute_error"]!.last! - weighted) < 1e-12)
+        #expect(abs(h["mean_absolute_error"]!.last! - plain) < 1e-12)
+        // Without sample weights a weighted metric is the plain one.
+        #expect(abs(try m.evaluate(x, y)["weighted_mean_absolute_error"]! - plain) < 1e-12)
+    }
+
     @Test func validationSplitRoundsTrainingCountDown() throws {
         // int(10 · 0.75) = 7: 7 training samples in one batch, 3 validation samples.
         let d = FitTests.separable(10, seed: 5)

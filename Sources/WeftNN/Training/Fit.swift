@@ -254,12 +254,20 @@ extension Model {
     func metricsOf(_ k: Int) -> [Metric] { outputMetrics?[k] ?? metrics }
     /// The streaming metrics of output `k` (plain `streamingMetrics` go with the first output).
     func streamingMetricsOf(_ k: Int) -> [any StreamingMetric] { outputStreamingMetrics?[k] ?? (k == 0 ? streamingMetrics : []) }
+    /// The weighted metrics of output `k` (plain `weightedMetrics` go with the first output).
+    func weightedMetricsOf(_ k: Int) -> [any StreamingMetric] { outputWeightedMetrics?[k] ?? (k == 0 ? weightedMetrics : []) }
+    /// A weighted metric's log name: `weighted_<name>` where an unweighted metric of output `k`
+    /// has its name (Keras).
+    func weightedName(_ k: Int, _ m: any StreamingMetric) -> String {
+        let taken = Set(metricsOf(k).map(\.name) + streamingMetricsOf(k).map(\.name))
+        return logName(k, taken.contains(m.name) ? "weighted_" + m.name : m.name)
+    }
     /// A log name: `metric` for one output, `<output>_<metric>` for several (Keras).
     func logName(_ k: Int, _ metric: String) -> String { outputCount == 1 ? metric : "\(outputNames[k])_\(metric)" }
 
     /// Fresh totals for an epoch or an evaluation; resets the streaming metrics.
     func startTotals() -> EpochTotals {
-        for k in 0..<outputCount { for m in streamingMetricsOf(k) { m.reset() } }
+        for k in 0..<outputCount { for m in streamingMetricsOf(k) + weightedMetricsOf(k) { m.reset() } }
         return EpochTotals(metrics: (0..<outputCount).map { metricsOf($0).count })
     }
 
@@ -304,12 +312,13 @@ extension Model {
     }
 
     /// Adds a batch's per-output losses and metrics to `totals`.
-    func accumulate(_ outs: [Tensor], _ ys: [Tensor], parts: [Tensor], batch b: Int, totals: inout EpochTotals) {
+    func accumulate(_ outs: [Tensor], _ ys: [Tensor], parts: [Tensor], batch b: Int, sampleWeight: Tensor?, totals: inout EpochTotals) {
         for k in outs.indices {
             totals.outputLossSums[k] += parts[k].item * Double(b)
             let out = outs[k].detached()
             for (i, m) in metricsOf(k).enumerated() { totals.metricSums[k][i] += m.batchTotal(out, ys[k]) }
             for m in streamingMetricsOf(k) { m.update(out, ys[k]) }
+            for m in weightedMetricsOf(k) { m.update(out, ys[k], sampleWeight: sampleWeight) }
         }
     }
 
@@ -339,7 +348,7 @@ extension Model {
         let b = xs[0].shape[0]
         totals.lossSum += lossValue.item * Double(b)
         totals.seen += b
-        accumulate(outputs, ys, parts: parts, batch: b, totals: &totals)
+        accumulate(outputs, ys, parts: parts, batch: b, sampleWeight: sampleWeight, totals: &totals)
     }
 
     /// Ends an epoch: adds the validation values (when `validate` is given), prints the epoch
@@ -377,6 +386,7 @@ extension Model {
         for k in 0..<outputs {
             for (i, m) in metricsOf(k).enumerated() { out.append((logName(k, m.name), totals.metricSums[k][i] / n)) }
             for m in streamingMetricsOf(k) { out.append((logName(k, m.name), m.result())) }
+            for m in weightedMetricsOf(k) { out.append((weightedName(k, m), m.result())) }
         }
         return out
     }
@@ -463,7 +473,7 @@ extension Model {
         let b = xs[0].shape[0]
         totals.lossSum += l.item * Double(b)
         totals.seen += b
-        accumulate(outs, ys, parts: parts, batch: b, totals: &totals)
+        accumulate(outs, ys, parts: parts, batch: b, sampleWeight: sampleWeight, totals: &totals)
     }
 
     /// Mean loss and metrics over the samples seen: what `evaluate` returns.

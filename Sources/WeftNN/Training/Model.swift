@@ -27,6 +27,13 @@ open class Model: MultiIOLayer {
     /// `name` (`"val_" + name` for validation): reset at the start of every epoch and of every
     /// evaluation, updated with (output, target) after every batch.
     public internal(set) var streamingMetrics: [any StreamingMetric] = []
+    /// Keras's `weighted_metrics`: streaming metrics updated with the batches' sample weights
+    /// (`sampleWeight` × class weights), logged as `weighted_<name>` where an unweighted metric
+    /// of the same output has the same name.
+    public internal(set) var weightedMetrics: [any StreamingMetric] = []
+    /// Per-output weighted metrics (`compile(optimizer:losses:…)`); nil when `weightedMetrics`
+    /// apply (to the first output).
+    public internal(set) var outputWeightedMetrics: [[any StreamingMetric]]?
     public var name: String = "sequential"
     /// Set (by a ``Callback`` such as ``EarlyStopping``) to end `fit` after the current batch;
     /// `fit` resets it when it starts (Keras's `model.stop_training`).
@@ -113,7 +120,7 @@ open class Model: MultiIOLayer {
     /// Sets the optimizer, the loss and the metrics for `fit` and `evaluate`. `streamingMetrics`
     /// are stateful metric objects (Keras `keras.metrics.Metric`), reported after `metrics`.
     public func compile(optimizer: any Optimizer, loss: Loss, metrics: [Metric] = [],
-                        streamingMetrics: [any StreamingMetric] = []) {
+                        streamingMetrics: [any StreamingMetric] = [], weightedMetrics: [any StreamingMetric] = []) {
         self.optimizer = optimizer
         self.loss = loss
         self.losses = [loss]
@@ -122,6 +129,8 @@ open class Model: MultiIOLayer {
         self.outputMetrics = nil
         self.streamingMetrics = streamingMetrics
         self.outputStreamingMetrics = nil
+        self.weightedMetrics = weightedMetrics
+        self.outputWeightedMetrics = nil
     }
 
     /// Compiles a model with several outputs (Keras `compile(loss=[…], loss_weights=[…],
@@ -129,7 +138,8 @@ open class Model: MultiIOLayer {
     /// Σ weightₖ·lossₖ, and per-output metric lists. With more than one output the logs add
     /// `<output>_loss` and `<output>_<metric>` (``outputNames``).
     public func compile(optimizer: any Optimizer, losses: [Loss], lossWeights: [Double]? = nil,
-                        metrics: [[Metric]] = [], streamingMetrics: [[any StreamingMetric]] = []) {
+                        metrics: [[Metric]] = [], streamingMetrics: [[any StreamingMetric]] = [],
+                        weightedMetrics: [[any StreamingMetric]] = []) {
         precondition(!losses.isEmpty, "compile: give at least one loss")
         precondition(losses.count == 1 || losses.count == outputCount,
                      "compile: \(losses.count) losses for a model with \(outputCount) outputs")
@@ -146,7 +156,11 @@ open class Model: MultiIOLayer {
         self.lossWeights = lossWeights
         self.metrics = metrics.first ?? []
         self.outputMetrics = metrics.isEmpty ? nil : metrics
+        precondition(weightedMetrics.isEmpty || weightedMetrics.count == outputCount,
+                     "compile: weightedMetrics must have one list per output (\(outputCount)), got \(weightedMetrics.count)")
         self.streamingMetrics = streamingMetrics.first ?? []
         self.outputStreamingMetrics = streamingMetrics.isEmpty ? nil : streamingMetrics
+        self.weightedMetrics = weightedMetrics.first ?? []
+        self.outputWeightedMetrics = weightedMetrics.isEmpty ? nil : weightedMetrics
     }
 }
