@@ -18,12 +18,22 @@ public final class Dense: Layer {
     public var activityRegularizer: Regularizer?
     public var weight: Parameter?
     public var bias: Parameter?
+    /// Keras's LoRA factors (`enableLoRA(rank:)`): the layer computes with
+    /// weight + (loraAlpha / loraRank)·A·B, the weight frozen.
+    public internal(set) var loraKernelA: Parameter?
+    public internal(set) var loraKernelB: Parameter?
+    public internal(set) var loraRank: Int?
+    public internal(set) var loraAlpha: Double?
 
+    /// `loraRank` / `loraAlpha` (default: the rank): Keras's `lora_rank`, LoRA enabled when built.
     public init(_ units: Int, activation: Activation = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
-                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil) {
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil,
+                loraRank: Int? = nil, loraAlpha: Double? = nil) {
         precondition(units > 0, "Dense: units must be positive, got \(units)")
+        self.loraRank = loraRank
+        self.loraAlpha = loraAlpha ?? loraRank.map(Double.init)
         self.units = units
         self.activation = activation
         self.useBias = useBias
@@ -47,13 +57,14 @@ public final class Dense: Layer {
         } else {
             weight = Parameter(kernelInitializer.make([features, units], fanIn: features, fanOut: units))
             if useBias { bias = Parameter(biasInitializer.make([units], fanIn: features, fanOut: units)) }
+            if let r = loraRank { try enableLoRA(rank: r, alpha: loraAlpha) }
         }
         return Array(inputShape.dropLast()) + [units]
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         if weight == nil { ensureBuilt(self, x) }
-        let y = activation.apply(linear(x, weight: weight!.value, bias: bias?.value))
+        let y = activation.apply(linear(x, weight: loraKernelA == nil ? weight!.value : effectiveKernel!, bias: bias?.value))
         addActivityLoss(activityRegularizer, y)
         return y
     }

@@ -20,12 +20,19 @@ public final class EinsumDense: Layer {
     public var biasConstraint: Constraint?
     public var kernel: Parameter?
     public var bias: Parameter?
+    /// Keras's LoRA factors (`enableLoRA(rank:)`, as Dense's).
+    public internal(set) var loraKernelA: Parameter?
+    public internal(set) var loraKernelB: Parameter?
+    public internal(set) var loraRank: Int?
+    public internal(set) var loraAlpha: Double?
 
     public init(_ equation: String, outputShape: [Int?], activation: Activation = .linear, biasAxes: String? = nil,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
-                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil) {
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, loraRank: Int? = nil, loraAlpha: Double? = nil) {
         self.equation = equation.filter { !$0.isWhitespace }
+        self.loraRank = loraRank
+        self.loraAlpha = loraAlpha ?? loraRank.map(Double.init)
         self.outputShape = outputShape
         self.activation = activation
         self.biasAxes = biasAxes
@@ -125,13 +132,14 @@ public final class EinsumDense: Layer {
             let fanIn = k.count >= 2 ? k[k.count - 2] * rf : k[0], fanOut = k.count >= 2 ? k[k.count - 1] * rf : k[0]
             kernel = Parameter(kernelInitializer.make(k, fanIn: fanIn, fanOut: fanOut))
             if let b { bias = Parameter(biasInitializer.make(b, fanIn: fanIn, fanOut: fanOut)) }
+            if let r = loraRank { try enableLoRA(rank: r, alpha: loraAlpha) }
         }
         return Array(out.dropFirst())
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         if kernel == nil { ensureBuilt(self, x) }
-        var y = einsum(equation, x, kernel!.value.cast(to: x.dtype.floatingResult))
+        var y = einsum(equation, x, (loraKernelA == nil ? kernel!.value : effectiveKernel!).cast(to: x.dtype.floatingResult))
         if let b = bias { y = y + b.value.cast(to: y.dtype) }
         return activation.apply(y)
     }
@@ -139,7 +147,8 @@ public final class EinsumDense: Layer {
 
 extension EinsumDense: RegularizedLayer {
     public var parameterRegularizers: [(Parameter, Regularizer)] {
-        [(kernel, kernelRegularizer), (bias, biasRegularizer)].compactMap { p, r in p.flatMap { p in r.map { (p, $0) } } }
+        [(kernel, kernelRegularizer), (bias, biasRegularizer), (loraKernelA, kernelRegularizer), (loraKernelB, kernelRegularizer)]
+            .compactMap { p, r in p.flatMap { p in r.map { (p, $0) } } }
     }
     public var parameterConstraints: [(Parameter, Constraint)] {
         [(kernel, kernelConstraint), (bias, biasConstraint)].compactMap { p, c in p.flatMap { p in c.map { (p, $0) } } }

@@ -8,10 +8,17 @@ public final class Embedding: Layer {
     public let maskZero: Bool
     public let initializer: Initializer
     public var embeddings: Parameter?
+    /// Keras's LoRA factors (`enableLoRA(rank:)`): lookups in embeddings + (loraAlpha / loraRank)·A·B.
+    public internal(set) var loraEmbeddingsA: Parameter?
+    public internal(set) var loraEmbeddingsB: Parameter?
+    public internal(set) var loraRank: Int?
+    public internal(set) var loraAlpha: Double?
 
     public init(inputDim: Int, outputDim: Int, initializer: Initializer = .randomUniform(low: -0.05, high: 0.05),
-                maskZero: Bool = false) {
+                maskZero: Bool = false, loraRank: Int? = nil, loraAlpha: Double? = nil) {
         precondition(inputDim > 0 && outputDim > 0, "Embedding: inputDim and outputDim must be positive, got \(inputDim), \(outputDim)")
+        self.loraRank = loraRank
+        self.loraAlpha = loraAlpha ?? loraRank.map(Double.init)
         self.inputDim = inputDim
         self.outputDim = outputDim
         self.maskZero = maskZero
@@ -21,6 +28,7 @@ public final class Embedding: Layer {
     public func build(inputShape s: Shape) throws -> Shape {
         if embeddings == nil {
             embeddings = Parameter(initializer.make([inputDim, outputDim], fanIn: inputDim, fanOut: outputDim))
+            if let r = loraRank { try enableLoRA(rank: r, alpha: loraAlpha) }
         }
         return s + [outputDim]
     }
@@ -29,7 +37,13 @@ public final class Embedding: Layer {
         if embeddings == nil { ensureBuilt(self, x) }
         precondition(x.dtype == .int32 || x.dtype == .int64, "Embedding: ids must be int32 or int64, got \(x.dtype)")
         let ids = x.reshaped(to: [x.count])
-        return embeddings!.value.indexSelect(axis: 0, indices: ids).reshaped(to: x.shape + [outputDim])
+        var rows = embeddings!.value.indexSelect(axis: 0, indices: ids)
+        if let a = loraEmbeddingsA, let b = loraEmbeddingsB {
+            // The merged table's rows without building it: E[ids] + s·A[ids]·B.
+            let scale = (loraAlpha ?? 1) / Double(loraRank ?? 1)
+            rows = rows + (matmul(a.value.indexSelect(axis: 0, indices: ids), b.value) * scale).cast(to: rows.dtype)
+        }
+        return rows.reshaped(to: x.shape + [outputDim])
     }
 }
 
@@ -72,7 +86,7 @@ public final class ReversibleEmbedding: Layer {
     public func reverse(_ h: Tensor) -> Tensor {
         precondition(embedding.embeddings != nil, "ReversibleEmbedding: build the layer before reverse(_:)")
         precondition(h.shape.last == embedding.outputDim, "ReversibleEmbedding: reverse needs [..., \(embedding.outputDim)], got \(h.shape)")
-        let kernel = tieWeights ? embedding.embeddings!.value.transposed() : reverseEmbeddings!.value
+        let kernel = tieWeights ? embedding.effectiveEmbeddings!.transposed() : reverseEmbeddings!.value
         let lead = Array(h.shape.dropLast())
         var logits = matmul(h.reshaped(to: [lead.elementCount, embedding.outputDim]), kernel.cast(to: h.dtype.floatingResult))
             .reshaped(to: lead + [embedding.inputDim])

@@ -117,7 +117,8 @@ public protocol RegularizedLayer: Layer {
 
 extension Dense: RegularizedLayer {
     public var parameterRegularizers: [(Parameter, Regularizer)] {
-        [(weight, kernelRegularizer), (bias, biasRegularizer)].compactMap { p, r in p.flatMap { p in r.map { (p, $0) } } }
+        [(weight, kernelRegularizer), (bias, biasRegularizer), (loraKernelA, kernelRegularizer), (loraKernelB, kernelRegularizer)]
+            .compactMap { p, r in p.flatMap { p in r.map { (p, $0) } } }
     }
     public var parameterConstraints: [(Parameter, Constraint)] {
         [(weight, kernelConstraint), (bias, biasConstraint)].compactMap { p, c in p.flatMap { p in c.map { (p, $0) } } }
