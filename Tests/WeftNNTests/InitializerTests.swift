@@ -126,4 +126,31 @@ import Testing
         checkUniform(g.weight!.value, limit: (6.0 / (18 + 576)).squareRoot(), "Conv2D glorotUniform")
         #expect(g.bias!.value.floats == Array(repeating: 0, count: 64))
     }
+
+    /// Keras 3.15.1 `keras.initializers.STFT(...)(shape, dtype="float64")` (Keras ignores the
+    /// channel axis and returns [T, 1, F]; Weft repeats the kernels per channel):
+    /// STFT(side="real")((6, 1, 4)); STFT(side="imag", window="hamming", scaling="spectrum",
+    /// periodic=True)((5, 1, 3)); STFT(side="real", window=None)((4, 1, 3)).
+    @Test func stftKernels() {
+        let real = Initializer.stft().make([6, 2, 4], fanIn: 1, fanOut: 1, dtype: .float64).doubles
+        let keras: [Double] = [0.0, 0.0, 0.0, 0.0, 0.25231131935570694, 0.1261556596778535, -0.12615565967785342, -0.25231131935570694,
+                               0.66055960981957, -0.3302798049097848, -0.33027980490978526, 0.66055960981957, 0.66055960981957,
+                               -0.66055960981957, 0.66055960981957, -0.66055960981957, 0.25231131935570694, -0.12615565967785358,
+                               -0.12615565967785328, 0.25231131935570694, 0.0, 0.0, -0.0, -0.0]
+        // Each frame position t holds the same 4 bins for both channels.
+        let perChannel = (0..<6).flatMap { t in Array(real[(t * 8)..<(t * 8 + 4)]) }
+        expectNear(perChannel, keras, rtol: 1e-12, atol: 1e-15, "real, channel 0")
+        expectNear((0..<6).flatMap { t in Array(real[(t * 8 + 4)..<(t * 8 + 8)]) }, keras, rtol: 1e-12, atol: 1e-15, "real, channel 1")
+        let imag = Initializer.stft(imaginary: true, window: .hamming, scaling: .spectrum, periodic: true).make([5, 1, 3], fanIn: 1, fanOut: 1, dtype: .float64)
+        expectNear(imag.doubles, [-0.0, -0.0, -0.0, -0.0, -0.14735266021760157, -1.8045496368133328e-17, -0.0, -4.1372552034941947e-17,
+                                  8.274510406988389e-17, -0.0, 0.3378325249675836, -1.2411765610482584e-16, -0.0, 3.6090992736266656e-17,
+                                  7.218198547253331e-17], rtol: 1e-12, atol: 1e-15, "imag, periodic hamming, spectrum")
+        let plain = Initializer.stft(window: .none).make([4, 1, 3], fanIn: 1, fanOut: 1, dtype: .float64)
+        expectNear(plain.doubles, [1.0, 1.0, 1.0, 1.0, 6.123233995736766e-17, -1.0, 1.0, -1.0, 1.0, 1.0, -1.8369701987210297e-16, -1.0],
+                   rtol: 1e-12, atol: 1e-15, "no window")
+        // STFTSpectrogram's own kernels are the same numbers, laid out [F, 1, 1, T].
+        let layer = STFTSpectrogram(frameLength: 6, fftLength: 6)
+        let k = layer.kernel(imaginary: false).cast(to: .float64).doubles
+        expectNear((0..<6).flatMap { t in (0..<4).map { f in k[f * 6 + t] } }, keras, rtol: 1e-6, atol: 1e-7, "layer kernels")
+    }
 }

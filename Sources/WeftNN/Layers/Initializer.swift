@@ -26,6 +26,10 @@ public enum Initializer: Hashable, Sendable {
     case orthogonal(gain: Double = 1)
     /// Keras `Identity` for 2-D shapes: `gain` times the (possibly rectangular) identity.
     case identity(gain: Double = 1)
+    /// Keras `STFT(side, window, scaling, periodic)` (`STFTInitializer`) for Keras's shape
+    /// [frameLength, channels, bins]: the windowed DFT kernels of STFTSpectrogram, cosines
+    /// (`imaginary: false`, Keras's side "real") or sines, the same for every channel.
+    case stft(imaginary: Bool = false, window: STFTSpectrogram.Window = .hann, scaling: STFTSpectrogram.Scaling = .density, periodic: Bool = false)
 
     public enum FanMode: Hashable, Sendable { case fanIn, fanOut, fanAvg }
     public enum Distribution: Hashable, Sendable { case truncatedNormal, untruncatedNormal, uniform }
@@ -71,6 +75,13 @@ public enum Initializer: Hashable, Sendable {
             }
         case .orthogonal(let gain):
             return orthogonalInit(shape, gain: gain, dtype: dtype, generator: generator)
+        case .stft(let imaginary, let window, let scaling, let periodic):
+            precondition(shape.count == 3 && shape[2] > 1, "STFT initializer: needs Keras's shape [frameLength, channels, bins ≥ 2], got \(shape)")
+            let (t, c, f) = (shape[0], shape[1], shape[2])
+            let k = STFTSpectrogram.kernelValues(bins: f, length: t, imaginary: imaginary, window: window, periodic: periodic, scaling: scaling)
+            var out = [Double](repeating: 0, count: t * c * f)
+            for ti in 0..<t { for ci in 0..<c { for fi in 0..<f { out[(ti * c + ci) * f + fi] = k[fi * t + ti] } } }
+            return Tensor(shape: shape, scalars: out).cast(to: dtype)
         case .identity(let gain):
             precondition(shape.count == 2, "identity initializer: needs a 2-D shape, got \(shape)")
             let eye = Tensor.eye(shape[0], shape[1], dtype: .float64).doubles

@@ -45,22 +45,27 @@ public final class STFTSpectrogram: Layer {
     }
 
     /// The window's values (SciPy's `get_window`, symmetric unless `periodic`).
-    func windowValues() -> [Double]? {
-        let n = Double(periodic ? frameLength : frameLength - 1)
+    func windowValues() -> [Double]? { Self.windowValues(window, length: frameLength, periodic: periodic) }
+
+    static func windowValues(_ window: Window, length: Int, periodic: Bool) -> [Double]? {
+        let n = Double(periodic ? length : length - 1)
         func cosine(_ a: Double) -> [Double] {
-            frameLength == 1 ? [1] : (0..<frameLength).map { a - (1 - a) * Foundation.cos(2 * Double.pi * Double($0) / n) }
+            length == 1 ? [1] : (0..<length).map { a - (1 - a) * Foundation.cos(2 * Double.pi * Double($0) / n) }
         }
         switch window {
         case .none: return nil
         case .hann: return cosine(0.5)
         case .hamming: return cosine(0.54)
-        case .custom(let w): return w
+        case .custom(let w):
+            precondition(w.count == length, "STFT window: \(w.count) values for a frame of \(length)")
+            return w
         }
     }
 
-    /// Keras's STFT initializer: cos / sin of −2π·t·f/((F − 1)·2), times the window over its scaling.
-    func kernel(imaginary: Bool) -> Tensor {
-        let f = fftLength / 2 + 1, w = windowValues()
+    /// Keras's STFT initializer: per frequency bin f < `bins` and time t < `length`, cos (or
+    /// sin) of −2π·t·f/((bins − 1)·2), times the window over its scaling; [bins][length] row-major.
+    static func kernelValues(bins f: Int, length: Int, imaginary: Bool, window: Window, periodic: Bool, scaling: Scaling) -> [Double] {
+        let w = windowValues(window, length: length, periodic: periodic)
         var scale = 1.0
         if let w {
             switch scaling {
@@ -69,15 +74,21 @@ public final class STFTSpectrogram: Layer {
             case .none: scale = 1
             }
         }
-        var k = [Double](repeating: 0, count: f * frameLength)
+        var k = [Double](repeating: 0, count: f * length)
         for bin in 0..<f {
-            for t in 0..<frameLength {
+            for t in 0..<length {
                 let arg = -2 * Double(t) * Double(bin) / Double((f - 1) * 2) * Double.pi
                 let v = imaginary ? Foundation.sin(arg) : Foundation.cos(arg)
-                k[bin * frameLength + t] = v * (w?[t] ?? 1) / scale
+                k[bin * length + t] = v * (w?[t] ?? 1) / scale
             }
         }
-        return Tensor(shape: [f, 1, 1, frameLength], scalars: k).cast(to: TensorDefaults.floatType)
+        return k
+    }
+
+    /// The layer's kernels [F, 1, 1, frameLength].
+    func kernel(imaginary: Bool) -> Tensor {
+        let k = Self.kernelValues(bins: bins, length: frameLength, imaginary: imaginary, window: window, periodic: periodic, scaling: scaling)
+        return Tensor(shape: [bins, 1, 1, frameLength], scalars: k).cast(to: TensorDefaults.floatType)
     }
 
     var bins: Int { fftLength / 2 + 1 }
