@@ -86,6 +86,45 @@ import Testing
         #expect(close(c.regularizationLoss()!.doubles, [0.5 * 10 + 2 * 0.25], 1e-12))
     }
 
+    /// Every layer with a kernel regularizer and constraint applies them (Conv1D once did not).
+    @Test func everyKernelRegularizerCounts() throws {
+        let cases: [(String, any Layer, Shape, () -> Parameter?)] = {
+            let d = Dense(2), c1 = Conv1D(2, kernel: 2), c2 = Conv2D(2, kernel: 2), c3 = Conv3D(2, kernel: (1, 2, 2))
+            let t1 = Conv1DTranspose(2, kernel: 2), t2 = Conv2DTranspose(2, kernel: (2, 2)), t3 = Conv3DTranspose(2, kernel: (1, 2, 2))
+            let e = EinsumDense("ab,bc->ac", outputShape: 2), r = SimpleRNN(2), l = LSTM(2), g = GRU(2)
+            return [("Dense", d, [3], { d.weight }), ("Conv1D", c1, [1, 4], { c1.weight }), ("Conv2D", c2, [1, 3, 3], { c2.weight }),
+                    ("Conv3D", c3, [1, 2, 3, 3], { c3.weight }), ("Conv1DTranspose", t1, [1, 3], { t1.weight }),
+                    ("Conv2DTranspose", t2, [1, 3, 3], { t2.weight }), ("Conv3DTranspose", t3, [1, 2, 3, 3], { t3.weight }),
+                    ("EinsumDense", e, [3], { e.kernel }), ("SimpleRNN", r, [4, 3], { r.kernel }), ("LSTM", l, [4, 3], { l.kernel }),
+                    ("GRU", g, [4, 3], { g.kernel })]
+        }()
+        for (name, layer, shape, kernel) in cases {
+            _ = try layer.build(inputShape: shape)
+            setFloat64Parameters(layer, seed: 13)
+            guard let rl = layer as? any RegularizedLayer, let w = kernel() else { Issue.record("\(name) has no regularized kernel"); continue }
+            // The kernel regularizer, set after construction as Keras allows.
+            switch layer {
+            case let x as Dense: x.kernelRegularizer = .l2(0.5); x.kernelConstraint = .nonNeg
+            case let x as Conv1D: x.kernelRegularizer = .l2(0.5); x.kernelConstraint = .nonNeg
+            case let x as Conv2D: x.kernelRegularizer = .l2(0.5); x.kernelConstraint = .nonNeg
+            case let x as Conv3D: x.kernelRegularizer = .l2(0.5); x.kernelConstraint = .nonNeg
+            case let x as Conv1DTranspose: x.kernelRegularizer = .l2(0.5); x.kernelConstraint = .nonNeg
+            case let x as Conv2DTranspose: x.kernelRegularizer = .l2(0.5); x.kernelConstraint = .nonNeg
+            case let x as Conv3DTranspose: x.kernelRegularizer = .l2(0.5); x.kernelConstraint = .nonNeg
+            case let x as EinsumDense: x.kernelRegularizer = .l2(0.5); x.kernelConstraint = .nonNeg
+            case let x as SimpleRNN: x.options.kernelRegularizer = .l2(0.5); x.options.kernelConstraint = .nonNeg
+            case let x as LSTM: x.options.kernelRegularizer = .l2(0.5); x.options.kernelConstraint = .nonNeg
+            case let x as GRU: x.options.kernelRegularizer = .l2(0.5); x.options.kernelConstraint = .nonNeg
+            default: Issue.record("\(name): no case"); continue
+            }
+            let expected = 0.5 * w.value.doubles.map { $0 * $0 }.reduce(0, +)
+            #expect(close(rl.regularizationLoss()?.doubles ?? [], [expected], 1e-12), "\(name): the kernel penalty")
+            #expect(w.value.doubles.contains { $0 < 0 })
+            rl.applyConstraints()
+            #expect(w.value.doubles.allSatisfy { $0 >= 0 }, "\(name): the kernel constraint")
+        }
+    }
+
     /// d/dw l2·Σw² = 2·l2·w and d/dw l1·Σ|w| = l1·sign(w).
     @Test func penaltyGradients() throws {
         let w: [Double] = [1, -2, 3, -4], bv: [Double] = [0.5, -0.25]

@@ -114,3 +114,8 @@ public final class Conv1D: Layer {
         return fuse ? y3 : activation.apply(y3)
     }
 }
+
+extension Conv1D: RegularizedLayer {
+    public var parameterRegularizers: [(Parameter, Regularizer)] { pairs([(weight, kernelRegularizer), (bias, biasRegularizer)]) }
+    public var parameterConstraints: [(Parameter, Constraint)] { pairs([(weight, kernelConstraint), (bias, biasConstraint)]) }
+}

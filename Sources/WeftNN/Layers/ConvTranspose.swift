@@ -116,13 +116,16 @@ public final class Conv1DTranspose: Layer {
     public let biasInitializer: Initializer
     public var kernelRegularizer: Regularizer?
     public var biasRegularizer: Regularizer?
+    public var kernelConstraint: Constraint?
+    public var biasConstraint: Constraint?
     public var weight: Parameter?
     public var bias: Parameter?
 
     public init(_ filters: Int, kernel: Int, strides: Int = 1, padding: Padding1D = .valid, outputPadding: Int? = nil,
                 dilation: Int = 1, activation: Activation = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
-                kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil) {
+                kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil) {
         precondition(filters > 0 && kernel > 0 && strides > 0 && dilation > 0, "Conv1DTranspose: filters, kernel, strides and dilation must be positive")
         precondition(padding != .causal, "Conv1DTranspose: padding must be .valid or .same (Keras has no causal transposed convolution)")
         if let op = outputPadding {
@@ -140,6 +143,8 @@ public final class Conv1DTranspose: Layer {
         self.biasInitializer = biasInitializer
         self.kernelRegularizer = kernelRegularizer
         self.biasRegularizer = biasRegularizer
+        self.kernelConstraint = kernelConstraint
+        self.biasConstraint = biasConstraint
     }
 
     var padding2D: Padding { padding == .same ? .same : .valid }
@@ -180,7 +185,7 @@ public final class Conv1DTranspose: Layer {
 
 extension Conv1DTranspose: RegularizedLayer {
     public var parameterRegularizers: [(Parameter, Regularizer)] { pairs([(weight, kernelRegularizer), (bias, biasRegularizer)]) }
-    public var parameterConstraints: [(Parameter, Constraint)] { [] }
+    public var parameterConstraints: [(Parameter, Constraint)] { pairs([(weight, kernelConstraint), (bias, biasConstraint)]) }
 }
 
 /// Transposed 3-D convolution (Keras `Conv3DTranspose`) over [N, C, D, H, W] input with a

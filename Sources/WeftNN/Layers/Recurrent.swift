@@ -58,6 +58,11 @@ public struct RecurrentOptions: Sendable {
     public var kernelRegularizer: Regularizer? = nil
     public var recurrentRegularizer: Regularizer? = nil
     public var biasRegularizer: Regularizer? = nil
+    /// Keras's `kernel_constraint`, `recurrent_constraint`, `bias_constraint`: applied after each
+    /// optimizer update.
+    public var kernelConstraint: Constraint? = nil
+    public var recurrentConstraint: Constraint? = nil
+    public var biasConstraint: Constraint? = nil
     /// Keras's `dropout`: the fraction of input features dropped in training, one mask per
     /// sequence (the same for every step).
     public var dropout: Double = 0
@@ -233,7 +238,13 @@ extension RecurrentLayer {
         if let r = options.biasRegularizer, let b = bias { out.append((b, r)) }
         return out
     }
-    public var parameterConstraints: [(Parameter, Constraint)] { [] }
+    public var parameterConstraints: [(Parameter, Constraint)] {
+        var out: [(Parameter, Constraint)] = []
+        if let c = options.kernelConstraint, let k = kernel { out.append((k, c)) }
+        if let c = options.recurrentConstraint, let k = recurrentKernel { out.append((k, c)) }
+        if let c = options.biasConstraint, let b = bias { out.append((b, c)) }
+        return out
+    }
 }
 
 extension SimpleRNN: RegularizedLayer {}
