@@ -91,12 +91,12 @@ import Testing
         let cases: [(String, any Layer, Shape, () -> Parameter?)] = {
             let d = Dense(2), c1 = Conv1D(2, kernel: 2), c2 = Conv2D(2, kernel: 2), c3 = Conv3D(2, kernel: (1, 2, 2))
             let t1 = Conv1DTranspose(2, kernel: 2), t2 = Conv2DTranspose(2, kernel: (2, 2)), t3 = Conv3DTranspose(2, kernel: (1, 2, 2))
-            let e = EinsumDense("ab,bc->ac", outputShape: 2), r = SimpleRNN(2), l = LSTM(2), g = GRU(2)
+            let e = EinsumDense("ab,bc->ac", outputShape: 2), r = SimpleRNN(2), l = LSTM(2), g = GRU(2), m = Embedding(inputDim: 5, outputDim: 3)
             return [("Dense", d, [3], { d.weight }), ("Conv1D", c1, [1, 4], { c1.weight }), ("Conv2D", c2, [1, 3, 3], { c2.weight }),
                     ("Conv3D", c3, [1, 2, 3, 3], { c3.weight }), ("Conv1DTranspose", t1, [1, 3], { t1.weight }),
                     ("Conv2DTranspose", t2, [1, 3, 3], { t2.weight }), ("Conv3DTranspose", t3, [1, 2, 3, 3], { t3.weight }),
                     ("EinsumDense", e, [3], { e.kernel }), ("SimpleRNN", r, [4, 3], { r.kernel }), ("LSTM", l, [4, 3], { l.kernel }),
-                    ("GRU", g, [4, 3], { g.kernel })]
+                    ("GRU", g, [4, 3], { g.kernel }), ("Embedding", m, [2], { m.embeddings })]
         }()
         for (name, layer, shape, kernel) in cases {
             _ = try layer.build(inputShape: shape)
@@ -115,6 +115,7 @@ import Testing
             case let x as SimpleRNN: x.options.kernelRegularizer = .l2(0.5); x.options.kernelConstraint = .nonNeg
             case let x as LSTM: x.options.kernelRegularizer = .l2(0.5); x.options.kernelConstraint = .nonNeg
             case let x as GRU: x.options.kernelRegularizer = .l2(0.5); x.options.kernelConstraint = .nonNeg
+            case let x as Embedding: x.embeddingsRegularizer = .l2(0.5); x.embeddingsConstraint = .nonNeg
             default: Issue.record("\(name): no case"); continue
             }
             let expected = 0.5 * w.value.doubles.map { $0 * $0 }.reduce(0, +)

@@ -8,6 +8,9 @@ public final class Embedding: Layer {
     public let maskZero: Bool
     public let initializer: Initializer
     public var embeddings: Parameter?
+    /// Keras's `embeddings_regularizer` and `embeddings_constraint`.
+    public var embeddingsRegularizer: Regularizer?
+    public var embeddingsConstraint: Constraint?
     /// Keras's LoRA factors (`enableLoRA(rank:)`): lookups in embeddings + (loraAlpha / loraRank)·A·B.
     public internal(set) var loraEmbeddingsA: Parameter?
     public internal(set) var loraEmbeddingsB: Parameter?
@@ -15,8 +18,11 @@ public final class Embedding: Layer {
     public internal(set) var loraAlpha: Double?
 
     public init(inputDim: Int, outputDim: Int, initializer: Initializer = .randomUniform(low: -0.05, high: 0.05),
-                maskZero: Bool = false, loraRank: Int? = nil, loraAlpha: Double? = nil) {
+                maskZero: Bool = false, embeddingsRegularizer: Regularizer? = nil, embeddingsConstraint: Constraint? = nil,
+                loraRank: Int? = nil, loraAlpha: Double? = nil) {
         precondition(inputDim > 0 && outputDim > 0, "Embedding: inputDim and outputDim must be positive, got \(inputDim), \(outputDim)")
+        self.embeddingsRegularizer = embeddingsRegularizer
+        self.embeddingsConstraint = embeddingsConstraint
         self.loraRank = loraRank
         self.loraAlpha = loraAlpha ?? loraRank.map(Double.init)
         self.inputDim = inputDim
@@ -97,4 +103,12 @@ public final class ReversibleEmbedding: Layer {
 
 extension ReversibleEmbedding: MaskingLayer {
     public func computeMask(_ input: Tensor, inputMask: Tensor?) -> Tensor? { embedding.computeMask(input, inputMask: inputMask) }
+}
+
+extension Embedding: RegularizedLayer {
+    /// The table's penalty (and, with LoRA, the factors', as Keras).
+    public var parameterRegularizers: [(Parameter, Regularizer)] {
+        pairs([(embeddings, embeddingsRegularizer), (loraEmbeddingsA, embeddingsRegularizer), (loraEmbeddingsB, embeddingsRegularizer)])
+    }
+    public var parameterConstraints: [(Parameter, Constraint)] { pairs([(embeddings, embeddingsConstraint)]) }
 }
