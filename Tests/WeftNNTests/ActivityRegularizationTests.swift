@@ -39,6 +39,27 @@ struct ActivityRegularizationTests {
         #expect(collectingAddedLosses { Dense(2)(x) }.addedLoss == nil)
     }
 
+    @Test("Convolutions and EinsumDense take an activity regularizer too: (l1·Σ|y| + l2·Σy²) / batch of their output")
+    func otherLayers() throws {
+        let r = Regularizer.l1l2(l1: 0.01, l2: 0.02)
+        func expected(_ y: Tensor) -> Double {
+            let v = y.doubles
+            return (0.01 * v.map(Swift.abs).reduce(0, +) + 0.02 * v.map { $0 * $0 }.reduce(0, +)) / Double(y.shape[0])
+        }
+        let layers: [(any Layer, Tensor)] = [
+            (Conv1D(2, kernel: 2, activation: .relu, activityRegularizer: r), det([3, 1, 5], 0.3, 0.1)),
+            (Conv2D(2, kernel: (2, 2), activityRegularizer: r), det([3, 1, 4, 4], 0.3, 0.1)),
+            (Conv3D(2, kernel: (1, 2, 2), activityRegularizer: r), det([3, 1, 2, 3, 3], 0.3, 0.1)),
+            (EinsumDense("ab,bc->ac", outputShape: [2], activityRegularizer: r), det([3, 4], 0.3, 0.1)),
+        ]
+        for (layer, x) in layers {
+            _ = try layer.build(inputShape: Array(x.shape.dropFirst()))
+            setFloat64Parameters(layer, seed: 21)
+            let (y, added) = collectingAddedLosses { layer(x) }
+            expectNear([try #require(added, "\(layer.typeName)").item], [expected(y)], rtol: 1e-6, atol: 1e-12, layer.typeName)
+        }
+    }
+
     @Test("fit adds them to the loss: one SGD step equals Keras's train_on_batch")
     func trainStep() throws {
         let x = det([4, 3], 0.29, 0.3), y = det([4, 2], 0.41, 0.7)

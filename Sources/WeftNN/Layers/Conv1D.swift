@@ -28,6 +28,8 @@ public final class Conv1D: Layer {
     public var biasRegularizer: Regularizer?
     public var kernelConstraint: Constraint?
     public var biasConstraint: Constraint?
+    /// Keras's `activity_regularizer`: the output's penalty / batch joins the training loss.
+    public var activityRegularizer: Regularizer?
     public var weight: Parameter?
     public var bias: Parameter?
 
@@ -35,8 +37,9 @@ public final class Conv1D: Layer {
                 groups: Int = 1, activation: Activation = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
-                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil) {
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil) {
         precondition(filters > 0 && kernel > 0, "Conv1D: filters and kernel must be positive")
+        self.activityRegularizer = activityRegularizer
         precondition(strides > 0 && dilation > 0 && groups > 0, "Conv1D: strides, dilation and groups must be positive")
         self.filters = filters
         self.kernelSize = kernel
@@ -111,7 +114,9 @@ public final class Conv1D: Layer {
         let y = conv2d(x4, weight: w4, bias: bias?.value, stride: (1, strides), padding: .valid, dilation: (1, dilation),
                        groups: groups, fuseReLU: fuse)
         let y3 = y.reshaped(to: [n, y.shape[1], y.shape[3]])
-        return fuse ? y3 : activation.apply(y3)
+        let out = fuse ? y3 : activation.apply(y3)
+        addActivityLoss(activityRegularizer, out)
+        return out
     }
 }
 

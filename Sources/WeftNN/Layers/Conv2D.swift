@@ -19,6 +19,8 @@ public final class Conv2D: Layer {
     /// Projections applied after each optimizer update (see `applyConstraints()`).
     public var kernelConstraint: Constraint?
     public var biasConstraint: Constraint?
+    /// Keras's `activity_regularizer`: the output's penalty / batch joins the training loss.
+    public var activityRegularizer: Regularizer?
     public var weight: Parameter?
     public var bias: Parameter?
 
@@ -26,8 +28,9 @@ public final class Conv2D: Layer {
                 dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: Activation = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
-                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil) {
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil) {
         precondition(filters > 0 && kernel.0 > 0 && kernel.1 > 0, "Conv2D: filters and kernel must be positive")
+        self.activityRegularizer = activityRegularizer
         self.filters = filters
         self.kernelSize = kernel
         self.strides = strides
@@ -83,6 +86,8 @@ public final class Conv2D: Layer {
         let fuse = activation == .relu
         let y = conv2d(x, weight: weight!.value, bias: bias?.value, stride: strides, padding: padding, dilation: dilation,
                        groups: groups, fuseReLU: fuse)
-        return fuse ? y : activation.apply(y)
+        let out = fuse ? y : activation.apply(y)
+        addActivityLoss(activityRegularizer, out)
+        return out
     }
 }

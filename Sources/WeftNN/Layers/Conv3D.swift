@@ -17,6 +17,8 @@ public final class Conv3D: Layer {
     public var biasRegularizer: Regularizer?
     public var kernelConstraint: Constraint?
     public var biasConstraint: Constraint?
+    /// Keras's `activity_regularizer`: the output's penalty / batch joins the training loss.
+    public var activityRegularizer: Regularizer?
     public var weight: Parameter?
     public var bias: Parameter?
 
@@ -24,8 +26,9 @@ public final class Conv3D: Layer {
                 dilation: (Int, Int, Int) = (1, 1, 1), groups: Int = 1, activation: Activation = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
-                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil) {
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil) {
         precondition(filters > 0 && kernel.0 > 0 && kernel.1 > 0 && kernel.2 > 0, "Conv3D: filters and kernel must be positive")
+        self.activityRegularizer = activityRegularizer
         precondition(strides.0 > 0 && strides.1 > 0 && strides.2 > 0 && dilation.0 > 0 && dilation.1 > 0 && dilation.2 > 0 && groups > 0,
                      "Conv3D: strides, dilation and groups must be positive")
         self.filters = filters
@@ -85,8 +88,9 @@ public final class Conv3D: Layer {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.rank == 5, "Conv3D: expects [N, C, D, H, W] input, got \(x.shape)")
         if weight == nil { ensureBuilt(self, x) }
-        let y = conv3d(x, weight: weight!.value, bias: bias?.value, stride: strides, padding: padding, dilation: dilation, groups: groups)
-        return activation.apply(y)
+        let y = activation.apply(conv3d(x, weight: weight!.value, bias: bias?.value, stride: strides, padding: padding, dilation: dilation, groups: groups))
+        addActivityLoss(activityRegularizer, y)
+        return y
     }
 }
 

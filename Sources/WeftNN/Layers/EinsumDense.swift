@@ -18,6 +18,8 @@ public final class EinsumDense: Layer {
     public var biasRegularizer: Regularizer?
     public var kernelConstraint: Constraint?
     public var biasConstraint: Constraint?
+    /// Keras's `activity_regularizer`: the output's penalty / batch joins the training loss.
+    public var activityRegularizer: Regularizer?
     public var kernel: Parameter?
     public var bias: Parameter?
     /// Keras's LoRA factors (`enableLoRA(rank:)`, as Dense's).
@@ -29,7 +31,9 @@ public final class EinsumDense: Layer {
     public init(_ equation: String, outputShape: [Int?], activation: Activation = .linear, biasAxes: String? = nil,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
-                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, loraRank: Int? = nil, loraAlpha: Double? = nil) {
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil,
+                loraRank: Int? = nil, loraAlpha: Double? = nil) {
+        self.activityRegularizer = activityRegularizer
         self.equation = equation.filter { !$0.isWhitespace }
         self.loraRank = loraRank
         self.loraAlpha = loraAlpha ?? loraRank.map(Double.init)
@@ -141,7 +145,9 @@ public final class EinsumDense: Layer {
         if kernel == nil { ensureBuilt(self, x) }
         var y = einsum(equation, x, (loraKernelA == nil ? kernel!.value : effectiveKernel!).cast(to: x.dtype.floatingResult))
         if let b = bias { y = y + b.value.cast(to: y.dtype) }
-        return activation.apply(y)
+        y = activation.apply(y)
+        addActivityLoss(activityRegularizer, y)
+        return y
     }
 }
 
