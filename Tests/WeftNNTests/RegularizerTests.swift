@@ -126,6 +126,23 @@ import Testing
         }
     }
 
+    @Test func normalizationOptions() throws {
+        let bn = BatchNormalization(gammaInitializer: .constant(2), movingVarianceInitializer: .constant(3),
+                                    betaRegularizer: .l1(0.5), gammaRegularizer: .l2(0.25), betaConstraint: .nonNeg)
+        _ = try bn.build(inputShape: [3, 2, 2])
+        #expect(bn.gamma!.value.doubles == [2, 2, 2] && bn.movingVariance!.value.doubles == [3, 3, 3] && bn.beta!.value.doubles == [0, 0, 0])
+        bn.beta!.value = t([-1, 2, -3], [3])
+        #expect(close(bn.regularizationLoss()!.doubles, [0.5 * 6 + 0.25 * 12], 1e-12))
+        bn.applyConstraints()
+        #expect(bn.beta!.value.doubles == [0, 2, 0])
+        let ln = LayerNormalization(betaInitializer: .constant(0.5), gammaRegularizer: .l2(1), gammaConstraint: .maxNorm(1))
+        _ = try ln.build(inputShape: [4])
+        #expect(ln.beta!.value.doubles == [0.5, 0.5, 0.5, 0.5])
+        #expect(close(ln.regularizationLoss()!.doubles, [4], 1e-12))
+        ln.applyConstraints()
+        #expect(close(ln.gamma!.value.doubles, [0.5, 0.5, 0.5, 0.5], 1e-6))
+    }
+
     /// d/dw l2·Σw² = 2·l2·w and d/dw l1·Σ|w| = l1·sign(w).
     @Test func penaltyGradients() throws {
         let w: [Double] = [1, -2, 3, -4], bv: [Double] = [0.5, -0.25]

@@ -18,9 +18,30 @@ public final class BatchNormalization: Layer {
     /// Non-trainable (`trainable == false`).
     public var movingMean: Parameter?
     public var movingVariance: Parameter?
+    /// Keras's initializers, regularizers and constraints of the scale (gamma) and offset (beta).
+    public var gammaInitializer: Initializer = .ones
+    public var betaInitializer: Initializer = .zeros
+    public var gammaRegularizer: Regularizer?
+    public var betaRegularizer: Regularizer?
+    public var gammaConstraint: Constraint?
+    public var betaConstraint: Constraint?
+    public var movingMeanInitializer: Initializer = .zeros
+    public var movingVarianceInitializer: Initializer = .ones
 
-    public init(axis: Int = 1, momentum: Double = 0.99, epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true) {
+    public init(axis: Int = 1, momentum: Double = 0.99, epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true,
+                betaInitializer: Initializer = .zeros, gammaInitializer: Initializer = .ones,
+                movingMeanInitializer: Initializer = .zeros, movingVarianceInitializer: Initializer = .ones,
+                betaRegularizer: Regularizer? = nil, gammaRegularizer: Regularizer? = nil,
+                betaConstraint: Constraint? = nil, gammaConstraint: Constraint? = nil) {
         precondition(axis != 0, "BatchNormalization: axis 0 is the batch axis")
+        self.betaInitializer = betaInitializer
+        self.gammaInitializer = gammaInitializer
+        self.movingMeanInitializer = movingMeanInitializer
+        self.movingVarianceInitializer = movingVarianceInitializer
+        self.betaRegularizer = betaRegularizer
+        self.gammaRegularizer = gammaRegularizer
+        self.betaConstraint = betaConstraint
+        self.gammaConstraint = gammaConstraint
         precondition(epsilon > 0, "BatchNormalization: epsilon must be positive, got \(epsilon)")
         self.axis = axis
         self.momentum = momentum
@@ -46,10 +67,10 @@ public final class BatchNormalization: Layer {
             }
             return s
         }
-        if scale { gamma = Parameter(.ones([c])) }
-        if center { beta = Parameter(.zeros([c])) }
-        movingMean = Parameter(.zeros([c]), trainable: false)
-        movingVariance = Parameter(.ones([c]), trainable: false)
+        if scale { gamma = Parameter(gammaInitializer.make([c], fanIn: c, fanOut: c)) }
+        if center { beta = Parameter(betaInitializer.make([c], fanIn: c, fanOut: c)) }
+        movingMean = Parameter(movingMeanInitializer.make([c], fanIn: c, fanOut: c), trainable: false)
+        movingVariance = Parameter(movingVarianceInitializer.make([c], fanIn: c, fanOut: c), trainable: false)
         return s
     }
 
@@ -93,12 +114,28 @@ public final class LayerNormalization: Layer {
     public let rmsScaling: Bool
     public var gamma: Parameter?
     public var beta: Parameter?
+    /// Keras's initializers, regularizers and constraints of the scale (gamma) and offset (beta).
+    public var gammaInitializer: Initializer = .ones
+    public var betaInitializer: Initializer = .zeros
+    public var gammaRegularizer: Regularizer?
+    public var betaRegularizer: Regularizer?
+    public var gammaConstraint: Constraint?
+    public var betaConstraint: Constraint?
     /// The per-sample shape the parameters broadcast against (1 off the normalized axes).
     var paramShape: Shape?
     var normalized: [Int] = []
 
-    public init(axes: [Int] = [-1], epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true, rmsScaling: Bool = false) {
+    public init(axes: [Int] = [-1], epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true, rmsScaling: Bool = false,
+                betaInitializer: Initializer = .zeros, gammaInitializer: Initializer = .ones,
+                betaRegularizer: Regularizer? = nil, gammaRegularizer: Regularizer? = nil,
+                betaConstraint: Constraint? = nil, gammaConstraint: Constraint? = nil) {
         precondition(epsilon > 0, "LayerNormalization: epsilon must be positive, got \(epsilon)")
+        self.betaInitializer = betaInitializer
+        self.gammaInitializer = gammaInitializer
+        self.betaRegularizer = betaRegularizer
+        self.gammaRegularizer = gammaRegularizer
+        self.betaConstraint = betaConstraint
+        self.gammaConstraint = gammaConstraint
         precondition(!axes.isEmpty && !axes.contains(0), "LayerNormalization: axes are non-batch axes, got \(axes)")
         self.axes = axes
         self.epsilon = epsilon
@@ -130,8 +167,9 @@ public final class LayerNormalization: Layer {
         }
         paramShape = full
         normalized = a.map { $0 + 1 }
-        if scale || rmsScaling { gamma = Parameter(.ones(shape)) }
-        if center && !rmsScaling { beta = Parameter(.zeros(shape)) }
+        let n = shape.elementCount
+        if scale || rmsScaling { gamma = Parameter(gammaInitializer.make(shape, fanIn: n, fanOut: n)) }
+        if center && !rmsScaling { beta = Parameter(betaInitializer.make(shape, fanIn: n, fanOut: n)) }
         return s
     }
 
@@ -146,4 +184,14 @@ public final class LayerNormalization: Layer {
         if let b = beta { y = y + shaped(b) }
         return y
     }
+}
+
+extension BatchNormalization: RegularizedLayer {
+    public var parameterRegularizers: [(Parameter, Regularizer)] { pairs([(gamma, gammaRegularizer), (beta, betaRegularizer)]) }
+    public var parameterConstraints: [(Parameter, Constraint)] { pairs([(gamma, gammaConstraint), (beta, betaConstraint)]) }
+}
+
+extension LayerNormalization: RegularizedLayer {
+    public var parameterRegularizers: [(Parameter, Regularizer)] { pairs([(gamma, gammaRegularizer), (beta, betaRegularizer)]) }
+    public var parameterConstraints: [(Parameter, Constraint)] { pairs([(gamma, gammaConstraint), (beta, betaConstraint)]) }
 }
