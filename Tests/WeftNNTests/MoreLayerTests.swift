@@ -153,6 +153,31 @@ import Testing
         let g = nnTensor([1, 2, 1, 3], [1, 5, 3, -1, -4, -2])
         #expect(GlobalAveragePooling2D()(g).doubles == [3, -7.0 / 3])
         #expect(GlobalMaxPooling2D()(g).doubles == [5, -1])
+        // keepDims keeps the spatial axes as 1s (Keras's keepdims), in 1-D, 2-D and 3-D.
+        #expect(GlobalAveragePooling2D(keepDims: true)(g).shape == [1, 2, 1, 1])
+        #expect(try GlobalMaxPooling2D(keepDims: true).build(inputShape: [2, 1, 3]) == [2, 1, 1])
+        let g1 = nnTensor([1, 2, 3], [1, 5, 3, -1, -4, -2])
+        #expect(GlobalAveragePooling1D()(g1).doubles == [3, -7.0 / 3] && GlobalMaxPooling1D(keepDims: true)(g1).shape == [1, 2, 1])
+        let g3 = nnTensor([1, 2, 1, 1, 3], [1, 5, 3, -1, -4, -2])
+        #expect(GlobalMaxPooling3D()(g3).doubles == [5, -1] && GlobalAveragePooling3D(keepDims: true)(g3).shape == [1, 2, 1, 1, 1])
+        #expect(throws: ShapeError.self) { try GlobalAveragePooling3D().build(inputShape: [2, 3]) }
+    }
+
+    @Test func dropoutNoiseShape() throws {
+        // [nil, 1, nil] on [N, T, F]: each (sample, feature) is kept or dropped for every step.
+        let x = nnTensor([4, 5, 6], [Double](repeating: 1, count: 120))
+        let d = Dropout(0.5, noiseShape: [nil, 1, nil], generator: RandomGenerator(seed: 3))
+        _ = try d.build(inputShape: [5, 6])
+        #expect(d(x).doubles == x.doubles)
+        let y = withTrainingMode { d(x) }.doubles
+        #expect(Set(y) == [0, 2])
+        for n in 0..<4 {
+            for f in 0..<6 {
+                let column = (0..<5).map { y[(n * 5 + $0) * 6 + f] }
+                #expect(Set(column).count == 1, "sample \(n) feature \(f) differs across steps")
+            }
+        }
+        #expect(throws: ShapeError.self) { try Dropout(0.5, noiseShape: [nil, 2, nil]).build(inputShape: [5, 6]) }
     }
 
     @Test func noiseLayersOnlyInTraining() throws {

@@ -1,27 +1,62 @@
 import Weft
 
-/// Mean over height and width of NCHW input: [N, C, H, W] → [N, C] (Keras `GlobalAveragePooling2D`).
-public final class GlobalAveragePooling2D: Layer {
-    public init() {}
-    public func build(inputShape s: Shape) throws -> Shape {
-        guard s.count == 3 else { throw ShapeError(layer: "GlobalAveragePooling2D", "expects per-sample input [channels, height, width], got \(s)") }
-        return [s[0]]
+/// Keras's global pooling over the spatial axes of channels-first input [N, C, spatial…]:
+/// the mean or maximum per channel, [N, C] (with `keepDims`, [N, C, 1, …]).
+public class GlobalPoolingLayer: Layer {
+    public let keepDims: Bool
+    let spatialRank: Int
+    let isMax: Bool
+    let expected: String
+
+    init(keepDims: Bool, spatialRank: Int, isMax: Bool, expected: String) {
+        self.keepDims = keepDims
+        self.spatialRank = spatialRank
+        self.isMax = isMax
+        self.expected = expected
     }
+
+    public func build(inputShape s: Shape) throws -> Shape {
+        guard s.count == spatialRank + 1 else { throw ShapeError(layer: typeName, "expects per-sample input \(expected), got \(s)") }
+        return [s[0]] + (keepDims ? [Int](repeating: 1, count: spatialRank) : [])
+    }
+
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 4, "GlobalAveragePooling2D: expects NCHW input, got \(x.shape)")
-        return x.mean(alongAxes: [2, 3])
+        precondition(x.rank == spatialRank + 2, "\(typeName): expects input [N] + \(expected), got \(x.shape)")
+        let axes = Array(2..<(2 + spatialRank))
+        return isMax ? x.max(alongAxes: axes, keepingDims: keepDims) : x.mean(alongAxes: axes, keepingDims: keepDims)
     }
 }
 
-/// Maximum over height and width of NCHW input: [N, C, H, W] → [N, C] (Keras `GlobalMaxPooling2D`).
-public final class GlobalMaxPooling2D: Layer {
-    public init() {}
-    public func build(inputShape s: Shape) throws -> Shape {
-        guard s.count == 3 else { throw ShapeError(layer: "GlobalMaxPooling2D", "expects per-sample input [channels, height, width], got \(s)") }
-        return [s[0]]
+/// Keras `GlobalAveragePooling1D` (channels-first): [N, C, L] → [N, C].
+public final class GlobalAveragePooling1D: GlobalPoolingLayer {
+    public init(keepDims: Bool = false) { super.init(keepDims: keepDims, spatialRank: 1, isMax: false, expected: "[channels, length]") }
+}
+
+/// Keras `GlobalMaxPooling1D` (channels-first): [N, C, L] → [N, C].
+public final class GlobalMaxPooling1D: GlobalPoolingLayer {
+    public init(keepDims: Bool = false) { super.init(keepDims: keepDims, spatialRank: 1, isMax: true, expected: "[channels, length]") }
+}
+
+/// Keras `GlobalAveragePooling2D`: [N, C, H, W] → [N, C].
+public final class GlobalAveragePooling2D: GlobalPoolingLayer {
+    public init(keepDims: Bool = false) { super.init(keepDims: keepDims, spatialRank: 2, isMax: false, expected: "[channels, height, width]") }
+}
+
+/// Keras `GlobalMaxPooling2D`: [N, C, H, W] → [N, C].
+public final class GlobalMaxPooling2D: GlobalPoolingLayer {
+    public init(keepDims: Bool = false) { super.init(keepDims: keepDims, spatialRank: 2, isMax: true, expected: "[channels, height, width]") }
+}
+
+/// Keras `GlobalAveragePooling3D` (channels-first): [N, C, D, H, W] → [N, C].
+public final class GlobalAveragePooling3D: GlobalPoolingLayer {
+    public init(keepDims: Bool = false) {
+        super.init(keepDims: keepDims, spatialRank: 3, isMax: false, expected: "[channels, depth, height, width]")
     }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 4, "GlobalMaxPooling2D: expects NCHW input, got \(x.shape)")
-        return x.max(alongAxes: [2, 3])
+}
+
+/// Keras `GlobalMaxPooling3D` (channels-first): [N, C, D, H, W] → [N, C].
+public final class GlobalMaxPooling3D: GlobalPoolingLayer {
+    public init(keepDims: Bool = false) {
+        super.init(keepDims: keepDims, spatialRank: 3, isMax: true, expected: "[channels, depth, height, width]")
     }
 }

@@ -58,28 +58,3 @@ public final class AvgPool1D: Pooling1D {
     }
 }
 
-/// Mean over the length of [N, C, L] input: → [N, C] (Keras `GlobalAveragePooling1D`, channels-first).
-public final class GlobalAveragePooling1D: Layer {
-    public init() {}
-    public func build(inputShape s: Shape) throws -> Shape {
-        guard s.count == 2 else { throw ShapeError(layer: "GlobalAveragePooling1D", "expects per-sample input [channels, length], got \(s)") }
-        return [s[0]]
-    }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 3, "GlobalAveragePooling1D: expects [N, C, L] input, got \(x.shape)")
-        return x.mean(alongAxes: [2])
-    }
-}
-
-/// Maximum over the length of [N, C, L] input: → [N, C] (Keras `GlobalMaxPooling1D`, channels-first).
-public final class GlobalMaxPooling1D: Layer {
-    public init() {}
-    public func build(inputShape s: Shape) throws -> Shape {
-        guard s.count == 2 else { throw ShapeError(layer: "GlobalMaxPooling1D", "expects per-sample input [channels, length], got \(s)") }
-        return [s[0]]
-    }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 3, "GlobalMaxPooling1D: expects [N, C, L] input, got \(x.shape)")
-        return x.max(alongAxes: [2])
-    }
-}

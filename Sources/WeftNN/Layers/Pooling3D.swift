@@ -67,22 +67,3 @@ public typealias MaxPooling3D = MaxPool3D
 /// Keras's name for `AvgPool3D`.
 public typealias AveragePooling3D = AvgPool3D
 
-/// Mean over depth, height and width: [N, C, D, H, W] → [N, C] (Keras `GlobalAveragePooling3D`, channels-first).
-public final class GlobalAveragePooling3D: Layer {
-    public init() {}
-    public func build(inputShape s: Shape) throws -> Shape {
-        guard s.count == 4 else { throw ShapeError(layer: "GlobalAveragePooling3D", "expects per-sample input [channels, depth, height, width], got \(s)") }
-        return [s[0]]
-    }
-    public func callAsFunction(_ x: Tensor) -> Tensor { globalAvgPool3d(x) }
-}
-
-/// Maximum over depth, height and width: [N, C, D, H, W] → [N, C] (Keras `GlobalMaxPooling3D`, channels-first).
-public final class GlobalMaxPooling3D: Layer {
-    public init() {}
-    public func build(inputShape s: Shape) throws -> Shape {
-        guard s.count == 4 else { throw ShapeError(layer: "GlobalMaxPooling3D", "expects per-sample input [channels, depth, height, width], got \(s)") }
-        return [s[0]]
-    }
-    public func callAsFunction(_ x: Tensor) -> Tensor { globalMaxPool3d(x) }
-}
