@@ -57,4 +57,29 @@ struct OptimizerOptionsTests {
         #expect(!last.isEmpty)
         for (p, a) in zip(m.parameters, last) { #expect(p.value.doubles == a) }
     }
+
+    /// Keras 3.15.1 (torch backend, float64), w = det((5,), .37, .1), call k's gradient
+    /// det((5,), .29 + .1·k, .3)·(3 if k is even else 0.2), 5 calls: Adam(0.1, beta_2=0.5,
+    /// amsgrad=True), the same without amsgrad, AdamW(0.05, weight_decay=0.1, beta_2=0.6, amsgrad=True).
+    @Test func amsgrad() {
+        func run(_ opt: any Optimizer) -> [Double] {
+            let w = Parameter(det(5, 0.37, 0.1))
+            for k in 0..<5 { opt.update([w], gradients: [det(5, 0.29 + 0.1 * Double(k), 0.3) * (k % 2 == 0 ? 3.0 : 0.2)]) }
+            return w.value.doubles
+        }
+        let ams = run(Adam(learningRate: 0.1, beta2: 0.5, amsgrad: true))
+        expectNear(ams, [-0.33253354675125507, -0.1406648815841432, 0.0007961795543449945, 0.09467476582040711, 0.14837565734072078],
+                   rtol: 1e-12, atol: 1e-15, "Adam amsgrad")
+        expectNear(run(Adam(learningRate: 0.1, beta2: 0.5)), [-0.3834313061116507, -0.19027096446520725, -0.04896000963397891,
+                                                             0.028516016054788193, 0.029452765155300806], rtol: 1e-12, atol: 1e-15, "Adam")
+        expectNear(run(AdamW(learningRate: 0.05, weightDecay: 0.1, beta2: 0.6, amsgrad: true)),
+                   [-0.14403727745848244, 0.03427258805205685, 0.17470599077383187, 0.2670956927742055, 0.3059488631839488],
+                   rtol: 1e-12, atol: 1e-15, "AdamW amsgrad")
+        // The third slot is v̂, the running maximum of v.
+        let opt = Adam(learningRate: 0.1, beta2: 0.5, amsgrad: true), w = Parameter(det(5, 0.37, 0.1))
+        for k in 0..<2 { opt.update([w], gradients: [det(5, 0.29 + 0.1 * Double(k), 0.3) * (k % 2 == 0 ? 3.0 : 0.2)]) }
+        let state = opt.slots.named([("w", w)])["w"]!
+        #expect(state.count == 3)
+        #expect(zip(state[2].doubles, state[1].doubles).allSatisfy { $0 >= $1 } && state[2].doubles != state[1].doubles)
+    }
 }

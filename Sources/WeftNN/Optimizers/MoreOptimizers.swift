@@ -61,6 +61,36 @@ func adamKernel<T: BinaryFloatingPoint>(_ n: Int, _ w: UnsafeMutablePointer<T>, 
     }
 }
 
+/// Adam's AMSGrad step (Keras's `amsgrad=True`): as `adamKernel`, with v̂ ← max(v̂, v) (slot 2)
+/// in the denominator.
+func amsgradKernel<T: BinaryFloatingPoint>(_ n: Int, _ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>,
+                                           _ s: [UnsafeMutablePointer<T>], alpha: Double, beta1: Double,
+                                           beta2: Double, epsilon: Double) {
+    let m = s[0], v = s[1], vh = s[2], a = T(alpha), c1 = T(1 - beta1), c2 = T(1 - beta2), e = T(epsilon)
+    parallelChunks(n) { range in
+        for i in range {
+            m[i] += (g[i] - m[i]) * c1
+            v[i] += (g[i] * g[i] - v[i]) * c2
+            vh[i] = Swift.max(vh[i], v[i])
+            w[i] -= a * m[i] / (vh[i].squareRoot() + e)
+        }
+    }
+}
+
+/// Adam's (or AMSGrad's) step on every parameter.
+func adamUpdate(_ slots: SlotStore, _ parameters: [Parameter], _ gradients: [Tensor], alpha: Double, beta1 b1: Double,
+                beta2 b2: Double, epsilon eps: Double, amsgrad: Bool) {
+    if amsgrad {
+        slots.update(parameters, gradients, slots: 3,
+                     float: { amsgradKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) },
+                     double: { amsgradKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) })
+    } else {
+        slots.update(parameters, gradients, slots: 2,
+                     float: { adamKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) },
+                     double: { adamKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) })
+    }
+}
+
 /// Adam's float32 step on whole 8-lane groups of `range`; returns where the scalar tail starts.
 @inline(__always)
 private func adamLanes(_ range: Range<Int>, _ w: UnsafeMutableRawPointer, _ g: UnsafeRawPointer,
@@ -94,11 +124,14 @@ public final class AdamW: Optimizer {
     public let beta1: Double
     public let beta2: Double
     public let epsilon: Double
+    /// Keras's `amsgrad`: the denominator uses the running maximum of v (a third slot).
+    public let amsgrad: Bool
     public private(set) var iterations = 0
     let slots = SlotStore()
 
     public init(learningRate: Double = 0.001, weightDecay: Double = 0.004, beta1: Double = 0.9,
-                beta2: Double = 0.999, epsilon: Double = 1e-7) {
+                beta2: Double = 0.999, epsilon: Double = 1e-7, amsgrad: Bool = false) {
+        self.amsgrad = amsgrad
         self.learningRate = learningRate
         self.weightDecay = weightDecay
         self.beta1 = beta1
@@ -111,10 +144,7 @@ public final class AdamW: Optimizer {
         iterations += 1
         let t = Double(iterations)
         let alpha = learningRate * (1 - Glibc.pow(beta2, t)).squareRoot() / (1 - Glibc.pow(beta1, t))
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        slots.update(parameters, gradients, slots: 2,
-                          float: { adamKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) },
-                          double: { adamKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) })
+        adamUpdate(slots, parameters, gradients, alpha: alpha, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
     }
 }
 

@@ -144,24 +144,24 @@ public final class Adam: Optimizer {
     public let beta1: Double
     public let beta2: Double
     public let epsilon: Double
+    /// Keras's `amsgrad`: the denominator uses the running maximum of v (a third slot, v̂).
+    public let amsgrad: Bool
     public private(set) var iterations = 0
     let slots = SlotStore()
 
-    public init(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7) {
+    public init(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7, amsgrad: Bool = false) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
+        self.amsgrad = amsgrad
     }
 
     public func update(_ parameters: [Parameter], gradients: [Tensor]) {
         iterations += 1
         let t = Double(iterations)
         let alpha = learningRate * (1 - Glibc.pow(beta2, t)).squareRoot() / (1 - Glibc.pow(beta1, t))
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        slots.update(parameters, gradients, slots: 2,
-                     float: { adamKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) },
-                     double: { adamKernel($0, $1, $2, $3, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps) })
+        adamUpdate(slots, parameters, gradients, alpha: alpha, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
     }
 }
 
@@ -182,7 +182,8 @@ extension Optimizer where Self == Adadelta {
     }
 }
 extension Optimizer where Self == Adam {
-    public static func adam(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7) -> Adam {
-        Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+    public static func adam(learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7,
+                            amsgrad: Bool = false) -> Adam {
+        Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
     }
 }
