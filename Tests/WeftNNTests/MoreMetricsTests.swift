@@ -78,4 +78,35 @@ struct MoreMetricsTests {
         s.update(Tensor(shape: [3], scalars: [1, 2.5, -0.5]), sampleWeight: Tensor(shape: [3], scalars: [1.0, 2, 4]))
         #expect(s.result() == 4.0)
     }
+
+    /// Keras 3.15.1 (torch backend; its metric state is float32, so 1e-7): p = [[.9, .6, .1, .7],
+    /// [.2, .8, .85, .3], [.55, .1, .4, .45], [.3, .25, .2, .6], [.7, .65, .72, .1]] (no ties: torch's
+    /// top-k breaks them its own way), t = [[1, 0, 0, 1],
+    /// [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1], [0, 1, 1, 0]], w = [1, 2, .5, 1.5, 1]; each metric's
+    /// result unweighted and with sample_weight=w.
+    @Test("Precision and Recall with top_k and class_id as Keras")
+    func precisionRecallTopKClassId() {
+        let p = nnTensor([5, 4], [0.9, 0.6, 0.1, 0.7, 0.2, 0.8, 0.85, 0.3, 0.55, 0.1, 0.4, 0.45, 0.3, 0.25, 0.2, 0.6, 0.7, 0.65, 0.72, 0.1])
+        let t = nnTensor([5, 4], [1, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1, 1, 0])
+        let w = nnTensor([5], [1, 2, 0.5, 1.5, 1])
+        let cases: [(String, () -> any StreamingMetric, Double, Double)] = [
+            ("precision top_k=2", { Precision(topK: 2) }, 0.6000000238418579, 0.5833333134651184),
+            ("recall top_k=1", { Recall(topK: 1) }, 0.4444444477558136, 0.4000000059604645),
+            ("precision class_id=1", { Precision(classId: 1) }, 0.6666666865348816, 0.75),
+            ("recall class_id=2 thr .3", { Recall(threshold: 0.3, classId: 2) }, 0.5, 0.4000000059604645),
+            ("precision top_k=2 class_id=0", { Precision(topK: 2, classId: 0) }, 0.5, 0.375),
+            ("recall top_k=2 class_id=3", { Recall(topK: 2, classId: 3) }, 1.0, 1.0),
+        ]
+        for (name, make, plain, weighted) in cases {
+            let a = make(), b = make()
+            a.update(p, t, sampleWeight: nil)
+            b.update(p, t, sampleWeight: w)
+            expectNear([a.result()], [plain], rtol: 1e-7, atol: 0, name)
+            expectNear([b.result()], [weighted], rtol: 1e-7, atol: 0, "\(name), weighted")
+        }
+        // Without the options the plain metric differs (top_k and class_id do something).
+        let plain = Precision()
+        plain.update(p, t, sampleWeight: nil)
+        #expect(Swift.abs(plain.result() - 0.6000000238418579) > 1e-3)
+    }
 }

@@ -174,19 +174,41 @@ public final class Mean: StreamingMetric {
 
 /// Binary confusion counts at one threshold: prediction > threshold is positive, target > 0.5
 /// (Keras casts targets to bool) is positive. Every element counts, weighted by its sample's weight.
+///
+/// `topK` (Keras's `top_k`): only each row's k largest predictions can be positive (the others
+/// count as −∞; ties go to the lower index); `classId` (`class_id`): only that column counts.
 public class ConfusionMetric: StreamingMetric {
     public let name: String
     public let threshold: Double
+    public let topK: Int?
+    public let classId: Int?
     public private(set) var truePositives = 0.0, falsePositives = 0.0, falseNegatives = 0.0, trueNegatives = 0.0
-    init(name: String, threshold: Double) { self.name = name; self.threshold = threshold }
+    init(name: String, threshold: Double, topK: Int? = nil, classId: Int? = nil) {
+        precondition(topK.map { $0 > 0 } ?? true, "\(name): topK must be positive")
+        precondition(classId.map { $0 >= 0 } ?? true, "\(name): classId must not be negative")
+        self.name = name
+        self.threshold = threshold
+        self.topK = topK
+        self.classId = classId
+    }
 
     public func update(_ prediction: Tensor, _ target: Tensor, sampleWeight: Tensor?) {
         let p = HostRows(prediction), t = target.detached().doubles
         precondition(t.count == p.values.count, "target has \(t.count) elements, prediction \(p.values.count)")
         let w = hostWeights(sampleWeight, count: p.n)
-        for i in 0..<p.values.count {
+        var values = p.values
+        if let k = topK, p.width > k {
+            for r in 0..<p.n {
+                let base = r * p.width
+                let keep = Set((0..<p.width).sorted { values[base + $0] > values[base + $1] || (values[base + $0] == values[base + $1] && $0 < $1) }.prefix(k))
+                for c in 0..<p.width where !keep.contains(c) { values[base + c] = -.infinity }
+            }
+        }
+        if let c = classId { precondition(c < Swift.max(p.width, 1), "\(name): classId \(c) is out of range for \(p.width) classes") }
+        for i in 0..<values.count {
+            if let c = classId, i % Swift.max(p.width, 1) != c { continue }
             let wi = w[i / Swift.max(p.width, 1)]
-            switch (p.values[i] > threshold, t[i] > 0.5) {
+            switch (values[i] > threshold, t[i] > 0.5) {
             case (true, true): truePositives += wi
             case (true, false): falsePositives += wi
             case (false, true): falseNegatives += wi
@@ -200,13 +222,19 @@ public class ConfusionMetric: StreamingMetric {
 
 /// Keras `Precision`: TP / (TP + FP), 0 when nothing was predicted positive.
 public final class Precision: ConfusionMetric {
-    public init(threshold: Double = 0.5) { super.init(name: "precision", threshold: threshold) }
+    /// The threshold defaults to 0.5, or to −∞ with `topK` (every top-k prediction positive), as Keras.
+    public init(threshold: Double? = nil, topK: Int? = nil, classId: Int? = nil) {
+        super.init(name: "precision", threshold: threshold ?? (topK == nil ? 0.5 : -.infinity), topK: topK, classId: classId)
+    }
     override public func result() -> Double { truePositives + falsePositives == 0 ? 0 : truePositives / (truePositives + falsePositives) }
 }
 
 /// Keras `Recall`: TP / (TP + FN), 0 when there were no positives.
 public final class Recall: ConfusionMetric {
-    public init(threshold: Double = 0.5) { super.init(name: "recall", threshold: threshold) }
+    /// The threshold defaults to 0.5, or to −∞ with `topK`, as Keras.
+    public init(threshold: Double? = nil, topK: Int? = nil, classId: Int? = nil) {
+        super.init(name: "recall", threshold: threshold ?? (topK == nil ? 0.5 : -.infinity), topK: topK, classId: classId)
+    }
     override public func result() -> Double { truePositives + falseNegatives == 0 ? 0 : truePositives / (truePositives + falseNegatives) }
 }
 
