@@ -109,4 +109,37 @@ struct MoreMetricsTests {
         plain.update(p, t, sampleWeight: nil)
         #expect(Swift.abs(plain.result() - 0.6000000238418579) > 1e-3)
     }
+
+    /// Keras 3.15.1 (torch backend, float32 metric state: 1e-6): p = [[.9, .6, .1], [.2, .8, .85],
+    /// [.55, .1, .4], [.3, .25, .2], [.7, .65, .72], [.15, .45, .5]], t = [[1, 0, 0], [0, 1, 0],
+    /// [1, 1, 0], [0, 0, 1], [0, 1, 1], [1, 0, 1]], w = [1, 2, .5, 1.5, 1, .7]: AUC(multi_label=True),
+    /// AUC(multi_label=True, label_weights=[.2, 1, .5]), AUC(label_weights=[.2, 1, .5]),
+    /// AUC(multi_label=True, curve="PR", num_labels=3), AUC(multi_label=True, num_thresholds=10,
+    /// summation_method="minoring"); unweighted and with sample_weight=w.
+    @Test("AUC multi-label (per-label curves, label weights) and pooled label weights as Keras")
+    func multiLabelAUC() {
+        let p = nnTensor([6, 3], [0.9, 0.6, 0.1, 0.2, 0.8, 0.85, 0.55, 0.1, 0.4, 0.3, 0.25, 0.2, 0.7, 0.65, 0.72, 0.15, 0.45, 0.5])
+        let t = nnTensor([6, 3], [1, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1])
+        let w = nnTensor([6], [1, 2, 0.5, 1.5, 1, 0.7])
+        let cases: [(String, () -> AUC, Double, Double)] = [
+            ("multi", { AUC(multiLabel: true) }, 0.5925926566123962, 0.6166877150535583),
+            ("multi lw", { AUC(multiLabel: true, labelWeights: [0.2, 1, 0.5]) }, 0.6209150552749634, 0.6848288178443909),
+            ("pooled lw", { AUC(labelWeights: [0.2, 1, 0.5]) }, 0.5901576280593872, 0.6266006231307983),
+            ("multi pr", { AUC(curve: .pr, multiLabel: true, numLabels: 3) }, 0.6617451310157776, 0.6596261262893677),
+            ("multi minoring 10", { AUC(numThresholds: 10, summationMethod: .minoring, multiLabel: true) }, 0.5555555820465088, 0.5869258046150208),
+        ]
+        for (name, make, plain, weighted) in cases {
+            let a = make(), b = make()
+            a.update(p, t, sampleWeight: nil)
+            b.update(p, t, sampleWeight: w)
+            expectNear([a.result()], [plain], rtol: 1e-6, atol: 0, name)
+            expectNear([b.result()], [weighted], rtol: 1e-6, atol: 0, "\(name), weighted")
+            b.reset()
+            #expect(b.result() == 0 || !b.multiLabel)
+        }
+        // Pooled (the default) differs from per-label.
+        let pooled = AUC()
+        pooled.update(p, t, sampleWeight: nil)
+        #expect(Swift.abs(pooled.result() - 0.5925926566123962) > 1e-3)
+    }
 }

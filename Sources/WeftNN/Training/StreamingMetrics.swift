@@ -245,10 +245,13 @@ public final class Recall: ConfusionMetric {
 public class ThresholdConfusionMetric: StreamingMetric {
     public let name: String
     public let thresholds: [Double]
+    /// Weights of the label columns, multiplying the sample weights (Keras's `label_weights`).
+    public let labelWeights: [Double]?
     public private(set) var truePositives: [Double], falsePositives: [Double], trueNegatives: [Double], falseNegatives: [Double]
 
-    init(name: String, numThresholds: Int, thresholds given: [Double]? = nil) {
+    init(name: String, numThresholds: Int, thresholds given: [Double]? = nil, labelWeights: [Double]? = nil) {
         self.name = name
+        self.labelWeights = labelWeights
         if let given {
             let inner: [Double] = given.sorted()
             thresholds = [-1e-7] + inner + [1 + 1e-7]
@@ -266,8 +269,9 @@ public class ThresholdConfusionMetric: StreamingMetric {
         let p = HostRows(prediction), t = target.detached().doubles
         precondition(t.count == p.values.count, "target has \(t.count) elements, prediction \(p.values.count)")
         let w = hostWeights(sampleWeight, count: p.n)
+        if let lw = labelWeights { precondition(lw.count == p.width, "\(name): \(lw.count) label weights for \(p.width) labels") }
         for i in 0..<p.values.count {
-            let wi = w[i / Swift.max(p.width, 1)], positive = t[i] > 0.5, v = p.values[i]
+            let wi = w[i / Swift.max(p.width, 1)] * (labelWeights?[i % p.width] ?? 1), positive = t[i] > 0.5, v = p.values[i]
             for (k, th) in thresholds.enumerated() {
                 switch (v > th, positive) {
                 case (true, true): truePositives[k] += wi
@@ -302,21 +306,70 @@ public class ThresholdConfusionMetric: StreamingMetric {
 /// `roc_auc_score`) whenever no positive and negative prediction fall between the same two
 /// thresholds. PR with `.interpolation` is Keras's Davis–Goadrich interpolation
 /// (`interpolate_pr_auc`); with the other methods the Riemann sum of precision over recall.
-/// Predictions should lie in [0, 1] (Keras `multi_label=False`).
+/// Predictions should lie in [0, 1]. The labels' columns are pooled (weighted by `labelWeights`),
+/// or with `multiLabel` each column gets its own curve and the result is the mean of their areas
+/// (weighted by `labelWeights`), as Keras's `multi_label=True`.
 public final class AUC: ThresholdConfusionMetric {
     public enum Curve: Hashable, Sendable { case roc, pr }
     public enum SummationMethod: Hashable, Sendable { case interpolation, minoring, majoring }
     public let curve: Curve
     public let summationMethod: SummationMethod
+    public let multiLabel: Bool
+    public let numLabels: Int?
+    /// With `multiLabel`: one AUC per label column, made at the first update.
+    public private(set) var labelAUCs: [AUC] = []
 
     public init(numThresholds: Int = 200, curve: Curve = .roc, summationMethod: SummationMethod = .interpolation,
-                thresholds: [Double]? = nil, name: String = "auc") {
+                thresholds: [Double]? = nil, multiLabel: Bool = false, numLabels: Int? = nil, labelWeights: [Double]? = nil,
+                name: String = "auc") {
+        precondition(numLabels.map { $0 > 0 } ?? true, "AUC: numLabels must be positive")
+        if let l = labelWeights, let n = numLabels { precondition(l.count == n, "AUC: \(l.count) label weights for \(n) labels") }
         self.curve = curve
         self.summationMethod = summationMethod
-        super.init(name: name, numThresholds: numThresholds, thresholds: thresholds)
+        self.multiLabel = multiLabel
+        self.numLabels = numLabels
+        self.numThresholdsGiven = numThresholds
+        self.thresholdsGiven = thresholds
+        super.init(name: name, numThresholds: numThresholds, thresholds: thresholds, labelWeights: multiLabel ? nil : labelWeights)
+        self.multiLabelWeights = multiLabel ? labelWeights : nil
+    }
+    private let numThresholdsGiven: Int
+    private let thresholdsGiven: [Double]?
+    private var multiLabelWeights: [Double]?
+
+    override public func update(_ prediction: Tensor, _ target: Tensor, sampleWeight: Tensor?) {
+        guard multiLabel else { return super.update(prediction, target, sampleWeight: sampleWeight) }
+        let p = HostRows(prediction), t = HostRows(target)
+        precondition(t.values.count == p.values.count, "target has \(t.values.count) elements, prediction \(p.values.count)")
+        if let n = numLabels { precondition(p.width == n, "\(name): \(p.width) labels, numLabels is \(n)") }
+        if labelAUCs.isEmpty {
+            labelAUCs = (0..<p.width).map { _ in
+                AUC(numThresholds: numThresholdsGiven, curve: curve, summationMethod: summationMethod, thresholds: thresholdsGiven, name: name)
+            }
+        }
+        precondition(labelAUCs.count == p.width, "\(name): \(p.width) labels after \(labelAUCs.count)")
+        for (l, m) in labelAUCs.enumerated() {
+            let column = { (h: HostRows) in Tensor(shape: [h.n, 1], scalars: (0..<h.n).map { h.values[$0 * h.width + l] }) }
+            m.update(column(p), column(t), sampleWeight: sampleWeight)
+        }
+    }
+
+    override public func reset() {
+        super.reset()
+        for m in labelAUCs { m.reset() }
     }
 
     override public func result() -> Double {
+        guard multiLabel else { return area() }
+        guard !labelAUCs.isEmpty else { return 0 }
+        let areas = labelAUCs.map { $0.area() }
+        guard let w = multiLabelWeights else { return areas.reduce(0, +) / Double(areas.count) }
+        let total = w.reduce(0, +)
+        return total == 0 ? 0 : zip(areas, w).map { $0 * $1 }.reduce(0, +) / total
+    }
+
+    /// The area under this metric's own (pooled) curve.
+    func area() -> Double {
         let n = thresholds.count
         if curve == .pr && summationMethod == .interpolation {
             let tp = truePositives, p = thresholds.indices.map { truePositives[$0] + falsePositives[$0] }
