@@ -310,4 +310,20 @@ import Glibc
         #expect(h3.epochs.count < 50)
         #expect(!h3["loss"]!.last!.isFinite)
     }
+
+    @Test func terminateOnNaNCanThrow() throws {
+        let d = Self.data(nanAt: 5)
+        let m = try Self.model(learningRate: 0.1)
+        var ended = false
+        let rec = LambdaCallback(onTrainEnd: { ended = true })
+        let t = TerminateOnNaN(raiseError: true)
+        do {
+            _ = try m.fit(d.x, d.y, batchSize: 4, epochs: 5, shuffle: false, verbose: .silent, callbacks: [t, rec])
+            Issue.record("fit did not throw")
+        } catch let e as TrainingError {
+            guard case .nonFiniteLoss(let batch, let loss) = e else { Issue.record("wrong error \(e)"); return }
+            #expect(batch == 1 && loss.isNaN)
+        }
+        #expect(!ended && t.stoppedAtBatch == 1)
+    }
 }

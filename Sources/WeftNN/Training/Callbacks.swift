@@ -270,17 +270,21 @@ public final class ReduceLROnPlateau: Callback {
 public final class TerminateOnNaN: Callback {
     /// The batch (of the last epoch) at which training was stopped, nil when it was not.
     public private(set) var stoppedAtBatch: Int?
+    /// Keras's `raise_error`: throw `TrainingError.nonFiniteLoss` at once (fit ends there, no
+    /// `onTrainEnd`) instead of stopping after the batch.
+    public let raiseError: Bool
     private weak var model: Model?
 
-    public init() {}
+    public init(raiseError: Bool = false) { self.raiseError = raiseError }
 
     public func setModel(_ model: Model) { self.model = model }
 
     public func onTrainBegin() { stoppedAtBatch = nil }
 
-    public func onBatchEnd(_ batch: Int, logs: [String: Double]) {
+    public func onBatchEnd(_ batch: Int, logs: [String: Double]) throws {
         guard let loss = logs["loss"], !loss.isFinite else { return }
         stoppedAtBatch = batch
+        if raiseError { throw TrainingError.nonFiniteLoss(batch: batch, loss: loss) }
         model?.stopTraining = true
     }
 }

@@ -39,6 +39,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// A batch size or a step count (`validationBatchSize`, `validationSteps`, `evaluate`'s
     /// `steps`) is not positive.
     case notPositive(String, Int)
+    /// `TerminateOnNaN(raiseError: true)` saw a NaN or infinite loss.
+    case nonFiniteLoss(batch: Int, loss: Double)
 
     public var description: String {
         switch self {
@@ -62,6 +64,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .callbackMisconfigured(let why): return why
         case .invalidValidationFrequency(let f): return "validationFreq must be positive; got \(f)"
         case .notPositive(let what, let v): return "\(what) must be positive; got \(v)"
+        case .nonFiniteLoss(let b, let l): return "the loss is \(l) at batch \(b) (TerminateOnNaN)"
         }
     }
 }
