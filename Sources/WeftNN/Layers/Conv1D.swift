@@ -32,13 +32,22 @@ public final class Conv1D: Layer {
     public var activityRegularizer: Regularizer?
     public var weight: Parameter?
     public var bias: Parameter?
+    /// Keras's LoRA factors (`enableLoRA(rank:)`): the layer convolves with
+    /// weight + (loraAlpha / loraRank)·(B · A), the weight frozen.
+    public internal(set) var loraKernelA: Parameter?
+    public internal(set) var loraKernelB: Parameter?
+    public internal(set) var loraRank: Int?
+    public internal(set) var loraAlpha: Double?
 
     public init(_ filters: Int, kernel: Int, strides: Int = 1, padding: Padding1D = .valid, dilation: Int = 1,
                 groups: Int = 1, activation: Activation = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
-                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil) {
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil,
+                loraRank: Int? = nil, loraAlpha: Double? = nil) {
         precondition(filters > 0 && kernel > 0, "Conv1D: filters and kernel must be positive")
+        self.loraRank = loraRank
+        self.loraAlpha = loraAlpha ?? loraRank.map(Double.init)
         self.activityRegularizer = activityRegularizer
         precondition(strides > 0 && dilation > 0 && groups > 0, "Conv1D: strides, dilation and groups must be positive")
         self.filters = filters
@@ -97,6 +106,7 @@ public final class Conv1D: Layer {
         if weight == nil {
             weight = Parameter(kernelInitializer.make(wShape, fanIn: c / groups * kernelSize, fanOut: filters * kernelSize))
             if useBias { bias = Parameter(biasInitializer.make([filters], fanIn: c / groups * kernelSize, fanOut: filters * kernelSize)) }
+            if let r = loraRank { try enableLoRA(rank: r, alpha: loraAlpha) }
         }
         return [filters, ol]
     }
@@ -108,7 +118,7 @@ public final class Conv1D: Layer {
         var x4 = x.reshaped(to: [n, c, 1, length])
         let (l, r) = paddingAmounts(length: length)
         if l != 0 || r != 0 { x4 = x4.padded(before: [0, 0, 0, l], after: [0, 0, 0, r]) }
-        let w = weight!.value
+        let w = loraKernelA == nil ? weight!.value : effectiveWeight!
         let w4 = w.reshaped(to: [w.shape[0], w.shape[1], 1, w.shape[2]])
         let fuse = activation == .relu
         let y = conv2d(x4, weight: w4, bias: bias?.value, stride: (1, strides), padding: .valid, dilation: (1, dilation),
@@ -121,6 +131,8 @@ public final class Conv1D: Layer {
 }
 
 extension Conv1D: RegularizedLayer {
-    public var parameterRegularizers: [(Parameter, Regularizer)] { pairs([(weight, kernelRegularizer), (bias, biasRegularizer)]) }
+    public var parameterRegularizers: [(Parameter, Regularizer)] {
+        pairs([(weight, kernelRegularizer), (bias, biasRegularizer), (loraKernelA, kernelRegularizer), (loraKernelB, kernelRegularizer)])
+    }
     public var parameterConstraints: [(Parameter, Constraint)] { pairs([(weight, kernelConstraint), (bias, biasConstraint)]) }
 }

@@ -23,12 +23,21 @@ public final class Conv2D: Layer {
     public var activityRegularizer: Regularizer?
     public var weight: Parameter?
     public var bias: Parameter?
+    /// Keras's LoRA factors (`enableLoRA(rank:)`): the layer convolves with
+    /// weight + (loraAlpha / loraRank)·(B · A), the weight frozen.
+    public internal(set) var loraKernelA: Parameter?
+    public internal(set) var loraKernelB: Parameter?
+    public internal(set) var loraRank: Int?
+    public internal(set) var loraAlpha: Double?
 
     public init(_ filters: Int, kernel: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
                 dilation: (Int, Int) = (1, 1), groups: Int = 1, activation: Activation = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
-                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil) {
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil,
+                loraRank: Int? = nil, loraAlpha: Double? = nil) {
+        self.loraRank = loraRank
+        self.loraAlpha = loraAlpha ?? loraRank.map(Double.init)
         precondition(filters > 0 && kernel.0 > 0 && kernel.1 > 0, "Conv2D: filters and kernel must be positive")
         self.activityRegularizer = activityRegularizer
         self.filters = filters
@@ -77,6 +86,7 @@ public final class Conv2D: Layer {
             let rf = kernelSize.0 * kernelSize.1
             weight = Parameter(kernelInitializer.make(wShape, fanIn: c / groups * rf, fanOut: filters * rf))
             if useBias { bias = Parameter(biasInitializer.make([filters], fanIn: c / groups * rf, fanOut: filters * rf)) }
+            if let r = loraRank { try enableLoRA(rank: r, alpha: loraAlpha) }
         }
         return [filters, oh, ow]
     }
@@ -84,7 +94,7 @@ public final class Conv2D: Layer {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         if weight == nil { ensureBuilt(self, x) }
         let fuse = activation == .relu
-        let y = conv2d(x, weight: weight!.value, bias: bias?.value, stride: strides, padding: padding, dilation: dilation,
+        let y = conv2d(x, weight: loraKernelA == nil ? weight!.value : effectiveWeight!, bias: bias?.value, stride: strides, padding: padding, dilation: dilation,
                        groups: groups, fuseReLU: fuse)
         let out = fuse ? y : activation.apply(y)
         addActivityLoss(activityRegularizer, out)

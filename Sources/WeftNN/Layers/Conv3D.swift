@@ -21,12 +21,21 @@ public final class Conv3D: Layer {
     public var activityRegularizer: Regularizer?
     public var weight: Parameter?
     public var bias: Parameter?
+    /// Keras's LoRA factors (`enableLoRA(rank:)`): the layer convolves with
+    /// weight + (loraAlpha / loraRank)·(B · A), the weight frozen.
+    public internal(set) var loraKernelA: Parameter?
+    public internal(set) var loraKernelB: Parameter?
+    public internal(set) var loraRank: Int?
+    public internal(set) var loraAlpha: Double?
 
     public init(_ filters: Int, kernel: (Int, Int, Int), strides: (Int, Int, Int) = (1, 1, 1), padding: Padding3D = .valid,
                 dilation: (Int, Int, Int) = (1, 1, 1), groups: Int = 1, activation: Activation = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
                 kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
-                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil) {
+                kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, activityRegularizer: Regularizer? = nil,
+                loraRank: Int? = nil, loraAlpha: Double? = nil) {
+        self.loraRank = loraRank
+        self.loraAlpha = loraAlpha ?? loraRank.map(Double.init)
         precondition(filters > 0 && kernel.0 > 0 && kernel.1 > 0 && kernel.2 > 0, "Conv3D: filters and kernel must be positive")
         self.activityRegularizer = activityRegularizer
         precondition(strides.0 > 0 && strides.1 > 0 && strides.2 > 0 && dilation.0 > 0 && dilation.1 > 0 && dilation.2 > 0 && groups > 0,
@@ -81,6 +90,7 @@ public final class Conv3D: Layer {
             let rf = kernelArray.reduce(1, *)
             weight = Parameter(kernelInitializer.make(wShape, fanIn: c / groups * rf, fanOut: filters * rf))
             if useBias { bias = Parameter(biasInitializer.make([filters], fanIn: c / groups * rf, fanOut: filters * rf)) }
+            if let r = loraRank { try enableLoRA(rank: r, alpha: loraAlpha) }
         }
         return [filters] + out
     }
@@ -88,7 +98,7 @@ public final class Conv3D: Layer {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.rank == 5, "Conv3D: expects [N, C, D, H, W] input, got \(x.shape)")
         if weight == nil { ensureBuilt(self, x) }
-        let y = activation.apply(conv3d(x, weight: weight!.value, bias: bias?.value, stride: strides, padding: padding, dilation: dilation, groups: groups))
+        let y = activation.apply(conv3d(x, weight: loraKernelA == nil ? weight!.value : effectiveWeight!, bias: bias?.value, stride: strides, padding: padding, dilation: dilation, groups: groups))
         addActivityLoss(activityRegularizer, y)
         return y
     }
@@ -112,7 +122,9 @@ func pairs<T>(_ items: [(Parameter?, T?)]) -> [(Parameter, T)] {
 }
 
 extension Conv3D: RegularizedLayer {
-    public var parameterRegularizers: [(Parameter, Regularizer)] { pairs([(weight, kernelRegularizer), (bias, biasRegularizer)]) }
+    public var parameterRegularizers: [(Parameter, Regularizer)] {
+        pairs([(weight, kernelRegularizer), (bias, biasRegularizer), (loraKernelA, kernelRegularizer), (loraKernelB, kernelRegularizer)])
+    }
     /// Norm constraints default to each filter's weights (axes 1–4 of [O, C/g, KD, KH, KW]).
     public var parameterConstraints: [(Parameter, Constraint)] {
         pairs([(weight, constraint(kernelConstraint, defaultAxes: [1, 2, 3, 4])), (bias, biasConstraint)])

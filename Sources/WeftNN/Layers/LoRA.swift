@@ -1,6 +1,6 @@
 import Weft
 
-// Keras 3's LoRA (low-rank adaptation) on Dense, EinsumDense and Embedding: `enableLoRA(rank:)`
+// Keras 3's LoRA (low-rank adaptation) on Dense, EinsumDense, Embedding and the convolutions: `enableLoRA(rank:)`
 // (or `loraRank:` at construction) freezes the layer's weight W [..., n] and adds trainable
 // factors A [..., rank] (He-uniform) and B [rank, n] (zeros), so that the layer computes with
 // W + (alpha / rank)·A·B — the same function until B moves. The factors take the kernel's
@@ -68,5 +68,68 @@ extension Embedding {
     /// The table the layer looks up in (merged with the LoRA factors when enabled).
     public var effectiveEmbeddings: Tensor? {
         embeddings.map { loraMerged($0.value, loraEmbeddingsA, loraEmbeddingsB, scale: (loraAlpha ?? 1) / Double(loraRank ?? 1)) }
+    }
+}
+
+/// LoRA factors for a convolution weight [out, in/groups, k…] (Keras's A (k…, in/groups, rank)
+/// and B (rank, out) in Weft's layouts): A [rank, in/groups, k…] (He-uniform over in·k), B [out,
+/// rank] (zeros); the weight becomes frozen.
+func makeConvLoRAFactors(_ layer: String, weight: Parameter?, enabled: Bool, constrained: Bool, rank: Int,
+                         aInitializer: Initializer, bInitializer: Initializer) throws -> (a: Parameter, b: Parameter) {
+    guard !constrained else { throw LoRAError("\(layer): LoRA is incompatible with kernel constraints; remove the kernel constraint") }
+    guard let w = weight else { throw LoRAError("\(layer): cannot enable LoRA on a layer that isn't built yet") }
+    guard !enabled else { throw LoRAError("\(layer): LoRA is already enabled; it can be enabled once per layer") }
+    guard rank > 0 else { throw LoRAError("\(layer): the LoRA rank must be positive, got \(rank)") }
+    let s = w.value.shape, receptive = Array(s.dropFirst(2)).elementCount
+    let a = Parameter(aInitializer.make([rank] + Array(s.dropFirst()), fanIn: s[1] * receptive, fanOut: rank * receptive))
+    let b = Parameter(bInitializer.make([s[0], rank], fanIn: rank, fanOut: s[0]))
+    w.trainable = false
+    return (a, b)
+}
+
+/// W + scale·(B · A) for a convolution weight (A [r, in/groups, k…], B [out, r]).
+func convLoRAMerged(_ w: Tensor, _ a: Parameter?, _ b: Parameter?, scale: Double) -> Tensor {
+    guard let a, let b else { return w }
+    let r = b.value.shape[1]
+    let delta = matmul(b.value, a.value.reshaped(to: [r, a.value.count / r])).reshaped(to: w.shape)
+    return w + (delta * scale).cast(to: w.dtype)
+}
+
+extension Conv1D {
+    /// Keras `enable_lora(rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros")`.
+    public func enableLoRA(rank: Int, alpha: Double? = nil, aInitializer: Initializer = .heUniform, bInitializer: Initializer = .zeros) throws {
+        let f = try makeConvLoRAFactors("Conv1D", weight: weight, enabled: loraKernelA != nil, constrained: kernelConstraint != nil,
+                                        rank: rank, aInitializer: aInitializer, bInitializer: bInitializer)
+        (loraKernelA, loraKernelB, loraRank, loraAlpha) = (f.a, f.b, rank, alpha ?? Double(rank))
+    }
+    /// The weight the layer convolves with (merged with the LoRA factors when enabled).
+    public var effectiveWeight: Tensor? {
+        weight.map { convLoRAMerged($0.value, loraKernelA, loraKernelB, scale: (loraAlpha ?? 1) / Double(loraRank ?? 1)) }
+    }
+}
+
+extension Conv2D {
+    /// Keras `enable_lora(rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros")`.
+    public func enableLoRA(rank: Int, alpha: Double? = nil, aInitializer: Initializer = .heUniform, bInitializer: Initializer = .zeros) throws {
+        let f = try makeConvLoRAFactors("Conv2D", weight: weight, enabled: loraKernelA != nil, constrained: kernelConstraint != nil,
+                                        rank: rank, aInitializer: aInitializer, bInitializer: bInitializer)
+        (loraKernelA, loraKernelB, loraRank, loraAlpha) = (f.a, f.b, rank, alpha ?? Double(rank))
+    }
+    /// The weight the layer convolves with (merged with the LoRA factors when enabled).
+    public var effectiveWeight: Tensor? {
+        weight.map { convLoRAMerged($0.value, loraKernelA, loraKernelB, scale: (loraAlpha ?? 1) / Double(loraRank ?? 1)) }
+    }
+}
+
+extension Conv3D {
+    /// Keras `enable_lora(rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros")`.
+    public func enableLoRA(rank: Int, alpha: Double? = nil, aInitializer: Initializer = .heUniform, bInitializer: Initializer = .zeros) throws {
+        let f = try makeConvLoRAFactors("Conv3D", weight: weight, enabled: loraKernelA != nil, constrained: kernelConstraint != nil,
+                                        rank: rank, aInitializer: aInitializer, bInitializer: bInitializer)
+        (loraKernelA, loraKernelB, loraRank, loraAlpha) = (f.a, f.b, rank, alpha ?? Double(rank))
+    }
+    /// The weight the layer convolves with (merged with the LoRA factors when enabled).
+    public var effectiveWeight: Tensor? {
+        weight.map { convLoRAMerged($0.value, loraKernelA, loraKernelB, scale: (loraAlpha ?? 1) / Double(loraRank ?? 1)) }
     }
 }

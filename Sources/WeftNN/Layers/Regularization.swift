@@ -127,7 +127,7 @@ extension Dense: RegularizedLayer {
 
 extension Conv2D: RegularizedLayer {
     public var parameterRegularizers: [(Parameter, Regularizer)] {
-        [(weight, kernelRegularizer), (bias, biasRegularizer)].compactMap { p, r in p.flatMap { p in r.map { (p, $0) } } }
+        pairs([(weight, kernelRegularizer), (bias, biasRegularizer), (loraKernelA, kernelRegularizer), (loraKernelB, kernelRegularizer)])
     }
     public var parameterConstraints: [(Parameter, Constraint)] {
         [(weight, kernelConstraint), (bias, biasConstraint)].compactMap { p, c in p.flatMap { p in c.map { (p, $0) } } }
