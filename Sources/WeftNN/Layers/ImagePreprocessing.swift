@@ -12,12 +12,52 @@ public enum Interpolation: Hashable, Sendable {
     case nearest
 }
 
-/// Resizes [N, C, H, W] to [N, C, height, width].
-func resizeImages(_ x: Tensor, height oh: Int, width ow: Int, interpolation: Interpolation) -> Tensor {
+/// PyTorch's antialiased bilinear taps (`interpolate(…, antialias=True)`, as Keras's
+/// `antialias`): for output i of `outSize`, a triangle filter of half-width max(scale, 1) centred
+/// at (i + ½)·scale over the input pixels, normalised.
+func antialiasTaps(_ size: Int, _ outSize: Int) -> [(start: Int, weights: [Double])] {
+    let scale = Double(size) / Double(outSize)
+    let support = scale >= 1 ? scale : 1, inverse = scale >= 1 ? 1 / scale : 1
+    return (0..<outSize).map { i in
+        let centre = scale * (Double(i) + 0.5)
+        let lo = Swift.max(Int(centre - support + 0.5), 0), hi = Swift.min(Int(centre + support + 0.5), size)
+        var weights = (lo..<Swift.max(hi, lo)).map { j in Swift.max(0, 1 - Swift.abs((Double(j) - centre + 0.5) * inverse)) }
+        let total = weights.reduce(0, +)
+        if total > 0 { weights = weights.map { $0 / total } }
+        return (lo, weights)
+    }
+}
+
+/// Resizes [N, C, H, W] to [N, C, height, width] (`antialias`: PyTorch's antialiased bilinear
+/// filter, which differs from plain bilinear only when shrinking).
+func resizeImages(_ x: Tensor, height oh: Int, width ow: Int, interpolation: Interpolation, antialias: Bool = false) -> Tensor {
     precondition(x.rank == 4, "resize: expects [N, C, H, W] images, got \(x.shape)")
     let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
     if h == oh && w == ow { return x }
     let v = x.detached().doubles
+    if antialias && interpolation == .bilinear && (h > oh || w > ow) {
+        // Separable: rows of each plane, then columns.
+        let tx = antialiasTaps(w, ow), ty = antialiasTaps(h, oh)
+        var rowsDone = [Double](repeating: 0, count: n * c * h * ow), out = [Double](repeating: 0, count: n * c * oh * ow)
+        for plane in 0..<(n * c) {
+            for r in 0..<h {
+                let src = (plane * h + r) * w, dst = (plane * h + r) * ow
+                for (j, t) in tx.enumerated() {
+                    var acc = 0.0
+                    for (k, wt) in t.weights.enumerated() { acc += wt * v[src + t.start + k] }
+                    rowsDone[dst + j] = acc
+                }
+            }
+            for (i, t) in ty.enumerated() {
+                for j in 0..<ow {
+                    var acc = 0.0
+                    for (k, wt) in t.weights.enumerated() { acc += wt * rowsDone[(plane * h + t.start + k) * ow + j] }
+                    out[(plane * oh + i) * ow + j] = acc
+                }
+            }
+        }
+        return Tensor(shape: [n, c, oh, ow], scalars: out).cast(to: x.dtype.isFloatingPoint ? x.dtype : TensorDefaults.floatType)
+    }
     var out = [Double](repeating: 0, count: n * c * oh * ow)
     // Per output coordinate: the two source indices and the weight of the second.
     func taps(_ size: Int, _ outSize: Int) -> [(Int, Int, Double)] {
@@ -78,9 +118,10 @@ func cropped(_ x: Tensor, top: Int, left: Int, height: Int, width: Int) -> Tenso
 
 /// The centred crop of [N, C, H, W] with the aspect ratio of height × width (Keras's
 /// `crop_to_aspect_ratio`), then resized to it.
-func cropToAspectAndResize(_ x: Tensor, height: Int, width: Int, interpolation: Interpolation) -> Tensor {
+func cropToAspectAndResize(_ x: Tensor, height: Int, width: Int, interpolation: Interpolation, antialias: Bool = false) -> Tensor {
     let c = aspectCrop(x.shape[2], x.shape[3], height: height, width: width)
-    return resizeImages(cropped(x, top: c.top, left: c.left, height: c.height, width: c.width), height: height, width: width, interpolation: interpolation)
+    return resizeImages(cropped(x, top: c.top, left: c.left, height: c.height, width: c.width), height: height, width: width,
+                        interpolation: interpolation, antialias: antialias)
 }
 
 /// The sampling map of `cropToAspectAndResize` for an h × w image.
@@ -105,8 +146,11 @@ public final class Resizing: Layer, ImageBatchTransform {
     public let cropToAspectRatio: Bool
     public let padToAspectRatio: Bool
     public let fillValue: Double
+    /// Keras's `antialias`: PyTorch's antialiased bilinear filter when shrinking.
+    public let antialias: Bool
     public init(height: Int, width: Int, interpolation: Interpolation = .bilinear, cropToAspectRatio: Bool = false,
-                padToAspectRatio: Bool = false, fillValue: Double = 0) {
+                padToAspectRatio: Bool = false, fillValue: Double = 0, antialias: Bool = false) {
+        self.antialias = antialias
         precondition(height > 0 && width > 0, "Resizing: height and width must be positive")
         precondition(!(cropToAspectRatio && padToAspectRatio), "Resizing: only one of cropToAspectRatio and padToAspectRatio can be set")
         self.height = height
@@ -121,14 +165,14 @@ public final class Resizing: Layer, ImageBatchTransform {
         return [s[0], height, width]
     }
     func resized(_ x: Tensor, _ interpolation: Interpolation) -> Tensor {
-        if cropToAspectRatio { return cropToAspectAndResize(x, height: height, width: width, interpolation: interpolation) }
-        guard padToAspectRatio else { return resizeImages(x, height: height, width: width, interpolation: interpolation) }
+        if cropToAspectRatio { return cropToAspectAndResize(x, height: height, width: width, interpolation: interpolation, antialias: antialias) }
+        guard padToAspectRatio else { return resizeImages(x, height: height, width: width, interpolation: interpolation, antialias: antialias) }
         precondition(x.rank == 4, "Resizing: expects [N, C, H, W] images, got \(x.shape)")
         let (rows, columns) = aspectPadding(x.shape[2], x.shape[3], height: height, width: width)
         let y = floats(x)
         let padded = rows == 0 && columns == 0 ? y
             : y.padded(before: [0, 0, rows, columns], after: [0, 0, rows, columns], value: fillValue)
-        return resizeImages(padded, height: height, width: width, interpolation: interpolation)
+        return resizeImages(padded, height: height, width: width, interpolation: interpolation, antialias: antialias)
     }
     /// The sampling map for an h × w image.
     func map(_ h: Int, _ w: Int) -> [Double] {
