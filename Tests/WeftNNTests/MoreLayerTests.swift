@@ -297,4 +297,25 @@ import Testing
         }
         expectMentions(shapeError { _ = try m.build(inputShape: [2, 3]) }, "GlobalAveragePooling2D", ["[2, 6]"])
     }
+
+    /// Keras 3.15.1 (torch backend; its renorm path rounds to float32, so 1e-6):
+    /// BatchNormalization(renorm=True, renorm_clipping={"rmin": .8, "rmax": 1.2, "dmax": .1},
+    /// renorm_momentum=.7, momentum=.6) on [N, 3], gamma = 1 + det((3,), .9, .3), beta = det((3,), 1.3, .1);
+    /// training calls on x1 = 3·(0.5 + det((6, 3), .37, .2)) then x2 = 2·(−0.2 + det((6, 3), .53, .9)),
+    /// the statistics after, and an inference call on x1. det(shape, a, b) = 0.5·sin(a·k + b).
+    @Test func batchRenormalization() throws {
+        let bn = BatchNormalization(momentum: 0.6, renorm: true, renormClipping: .init(rmin: 0.8, rmax: 1.2, dmax: 0.1), renormMomentum: 0.7)
+        _ = try bn.build(inputShape: [3])
+        bn.gamma!.value = kerasDet([3], 0.9, 0.3, offset: 1); bn.beta!.value = kerasDet([3], 1.3, 0.1)
+        let x1 = kerasDet([6, 3], 0.37, 0.2, offset: 0.5) * 3, x2 = kerasDet([6, 3], 0.53, 0.9, offset: -0.2) * 2
+        expectNear(withTrainingMode { bn(x1) }.doubles, [0.5236420035362244, 1.7996782064437866, 2.0219945907592773, 1.8450279235839844, 2.7989418506622314, 2.193366527557373, 1.3188883066177368, 1.3703428506851196, 0.24831300973892212, -0.47040602564811707, -0.8994061946868896, -1.6528403759002686, -1.5355266332626343, -1.4893476963043213, -1.3985260725021362, -0.6934690475463867, 0.2557529807090759, 0.7287948131561279], rtol: 0, atol: 2e-6, "first training call")
+        expectNear(withTrainingMode { bn(x2) }.doubles, [0.7019293904304504, 1.7374212741851807, 1.4374971389770508, 0.45681795477867126, 0.2464446723461151, -0.6999688744544983, -1.5014184713363647, -1.6688315868377686, -1.528877854347229, -1.1811009645462036, -0.1042986512184143, 0.6404224038124084, 0.7648336887359619, 1.7508914470672607, 1.3860194683074951, 0.36978262662887573, 0.11511027812957764, -0.811915397644043], rtol: 0, atol: 2e-6, "second training call")
+        expectNear(bn.movingMean!.value.doubles, [0.28846731781959534, 0.2760588824748993, 0.24337999522686005], rtol: 0, atol: 1e-6, "moving mean")
+        expectNear(bn.movingVariance!.value.doubles, [0.7581814527511597, 0.7731719613075256, 0.7986136078834534], rtol: 0, atol: 1e-6, "moving variance")
+        expectNear(bn.movingStddev!.value.doubles, [0.8713101744651794, 0.8798704147338867, 0.8942111730575562], rtol: 0, atol: 1e-6, "moving stddev")
+        expectNear(bn.renormMean!.value.doubles, [0.26090842485427856, 0.2525826096534729, 0.2289811670780182], rtol: 0, atol: 1e-6, "renorm mean")
+        expectNear(bn.renormStddev!.value.doubles, [0.9042672514915466, 0.9107158184051514, 0.9220078587532043], rtol: 0, atol: 1e-6, "renorm stddev")
+        expectNear(bn(x1).doubles, [2.038400650024414, 3.8807101249694824, 4.16481351852417, 3.5549509525299072, 5.016404151916504, 4.356459617614746, 2.9511020183563232, 3.3927571773529053, 2.18129825592041, 0.8975347876548767, 0.8131170868873596, 0.05523034930229187, -0.3249009847640991, 0.14263030886650085, 0.3396310806274414, 0.6415260434150696, 2.1259913444519043, 2.718623161315918], rtol: 0, atol: 5e-6, "inference")
+        #expect(bn.nonTrainableParameters.count == 5)
+    }
 }

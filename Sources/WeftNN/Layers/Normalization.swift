@@ -27,13 +27,38 @@ public final class BatchNormalization: Layer {
     public var betaConstraint: Constraint?
     public var movingMeanInitializer: Initializer = .zeros
     public var movingVarianceInitializer: Initializer = .ones
+    /// Keras's batch renormalization (`renorm`): training normalises with the batch statistics
+    /// corrected towards the moving ones by r = σ_B/σ_R and d = (μ_B − μ_R)/σ_R (clipped by
+    /// `renormClipping`, no gradient), the renorm statistics μ_R, σ_R moving with `renormMomentum`;
+    /// the inference statistics track the standard deviation (`movingStddev`), the variance
+    /// derived from it.
+    public let renorm: Bool
+    public let renormClipping: RenormClipping
+    public let renormMomentum: Double
+    public var movingStddev: Parameter?
+    public var renormMean: Parameter?
+    public var renormStddev: Parameter?
+
+    /// Keras's `renorm_clipping` bounds (each optional): r within [rmin, rmax], d within [−dmax, dmax].
+    public struct RenormClipping: Hashable, Sendable {
+        public var rmin: Double?, rmax: Double?, dmax: Double?
+        public init(rmin: Double? = nil, rmax: Double? = nil, dmax: Double? = nil) {
+            precondition(rmin == nil || rmax == nil || rmax! >= rmin!, "renormClipping: rmax must be at least rmin")
+            precondition((dmax ?? 0) >= 0, "renormClipping: dmax must not be negative")
+            self.rmin = rmin; self.rmax = rmax; self.dmax = dmax
+        }
+    }
 
     public init(axis: Int = 1, momentum: Double = 0.99, epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true,
                 betaInitializer: Initializer = .zeros, gammaInitializer: Initializer = .ones,
                 movingMeanInitializer: Initializer = .zeros, movingVarianceInitializer: Initializer = .ones,
                 betaRegularizer: Regularizer? = nil, gammaRegularizer: Regularizer? = nil,
-                betaConstraint: Constraint? = nil, gammaConstraint: Constraint? = nil) {
+                betaConstraint: Constraint? = nil, gammaConstraint: Constraint? = nil,
+                renorm: Bool = false, renormClipping: RenormClipping = RenormClipping(), renormMomentum: Double = 0.99) {
         precondition(axis != 0, "BatchNormalization: axis 0 is the batch axis")
+        self.renorm = renorm
+        self.renormClipping = renormClipping
+        self.renormMomentum = renormMomentum
         self.betaInitializer = betaInitializer
         self.gammaInitializer = gammaInitializer
         self.movingMeanInitializer = movingMeanInitializer
@@ -71,7 +96,35 @@ public final class BatchNormalization: Layer {
         if center { beta = Parameter(betaInitializer.make([c], fanIn: c, fanOut: c)) }
         movingMean = Parameter(movingMeanInitializer.make([c], fanIn: c, fanOut: c), trainable: false)
         movingVariance = Parameter(movingVarianceInitializer.make([c], fanIn: c, fanOut: c), trainable: false)
+        if renorm {
+            movingStddev = Parameter(sqrt(movingVariance!.value), trainable: false)
+            renormMean = Parameter(movingMeanInitializer.make([c], fanIn: c, fanOut: c), trainable: false)
+            renormStddev = Parameter(sqrt(movingVarianceInitializer.make([c], fanIn: c, fanOut: c)), trainable: false)
+        }
         return s
+    }
+
+    /// Keras's renorm corrections (r, d) per channel from the batch statistics and the renorm
+    /// ones before this batch, then every moving statistic's update.
+    func renormCorrections(_ mean: Tensor, _ variance: Tensor, channels c: Int) -> (Tensor, Tensor) {
+        withoutGradient {
+            let bm = mean.detached().reshaped(to: [c]).cast(to: .float64), bv = variance.detached().reshaped(to: [c]).cast(to: .float64)
+            let stddev = sqrt(bv + epsilon)
+            let rm = renormMean!.value.cast(to: .float64)
+            let rs = clamp(renormStddev!.value.cast(to: .float64), min: epsilon.squareRoot())
+            var r = stddev / rs, d = (bm - rm) / rs
+            let clip = renormClipping
+            if clip.rmin != nil || clip.rmax != nil { r = clamp(r, min: clip.rmin ?? -.infinity, max: clip.rmax ?? .infinity) }
+            if let dmax = clip.dmax { d = clamp(d, min: -dmax, max: dmax) }
+            func moved(_ p: Parameter, _ v: Tensor, _ m: Double) { p.value = (p.value.cast(to: .float64) * m + v * (1 - m)).cast(to: p.value.dtype) }
+            moved(renormMean!, bm, renormMomentum)
+            moved(renormStddev!, stddev, renormMomentum)
+            moved(movingMean!, bm, momentum)
+            moved(movingStddev!, stddev, momentum)
+            let s = movingStddev!.value.cast(to: .float64)
+            movingVariance!.value = relu(s * s - epsilon).cast(to: movingVariance!.value.dtype)
+            return (r.cast(to: mean.dtype), d.cast(to: mean.dtype))
+        }
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
@@ -81,7 +134,17 @@ public final class BatchNormalization: Layer {
         bshape[a] = x.shape[a]
         let reduce = (0..<x.rank).filter { $0 != a }
         let mean: Tensor, variance: Tensor
-        if LearningPhase.isTraining {
+        if LearningPhase.isTraining && renorm {
+            mean = x.mean(alongAxes: reduce, keepingDims: true)
+            variance = x.variance(alongAxes: reduce, keepingDims: true)
+            let (r, d) = renormCorrections(mean, variance, channels: x.shape[a])
+            var y = (x - mean) * rsqrt(variance + epsilon)
+            // (x̂·r + d)·γ + β, with r and d constants.
+            y = y * r.reshaped(to: bshape) + d.reshaped(to: bshape)
+            if let g = gamma { y = y * g.value.reshaped(to: bshape) }
+            if let b = beta { y = y + b.value.reshaped(to: bshape) }
+            return y
+        } else if LearningPhase.isTraining {
             mean = x.mean(alongAxes: reduce, keepingDims: true)
             variance = x.variance(alongAxes: reduce, keepingDims: true)
             withoutGradient {
