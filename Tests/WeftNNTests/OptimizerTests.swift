@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Weft
 @testable import WeftNN
@@ -154,6 +155,42 @@ enum ReferenceRule {
     @Test func adamNonDefaultBetas() {
         let expected = ReferenceRule.adam(Self.w0, Self.grads, lr: 0.05, beta1: 0.8, beta2: 0.99, eps: 1e-3)
         check({ Adam(learningRate: 0.05, beta1: 0.8, beta2: 0.99, epsilon: 1e-3) }, expected, "Adam(0.8, 0.99)")
+    }
+
+    /// The float32 8-lane paths (RMSprop, Adam) give exactly the scalar loop's numbers, on a
+    /// length with a tail.
+    @Test func floatLanesMatchScalarRule() {
+        let n = 1003
+        let w0 = nnRandom(n, seed: 31).map { Float($0) }
+        let grads = (0..<3).map { k in nnRandom(n, seed: 40 + UInt64(k)).map { Float($0) } }
+        func run(_ opt: any Optimizer) -> [Float] {
+            let p = Parameter(Tensor(shape: [n], scalars: w0))
+            for g in grads { opt.update([p], gradients: [Tensor(shape: [n], scalars: g)]) }
+            return p.value.floats
+        }
+        // RMSprop, in the kernel's order of float operations.
+        var w = w0, v = [Float](repeating: 0, count: n)
+        let lr: Float = 0.01, r: Float = 0.9, e: Float = 1e-7
+        for g in grads {
+            for i in 0..<n {
+                v[i] = r * v[i] + (1 - r) * g[i] * g[i]
+                w[i] -= lr * g[i] / (v[i] + e).squareRoot()
+            }
+        }
+        #expect(run(RMSprop(learningRate: 0.01)) == w)
+        // Adam.
+        var wa = w0, m = [Float](repeating: 0, count: n), va = [Float](repeating: 0, count: n)
+        for (k, g) in grads.enumerated() {
+            let t = Double(k + 1)
+            let a = Float(0.01 * (1 - Foundation.pow(0.999, t)).squareRoot() / (1 - Foundation.pow(0.9, t)))
+            let c1 = Float(1 - 0.9), c2 = Float(1 - 0.999), ea = Float(1e-7)
+            for i in 0..<n {
+                m[i] += (g[i] - m[i]) * c1
+                va[i] += (g[i] * g[i] - va[i]) * c2
+                wa[i] -= a * m[i] / (va[i].squareRoot() + ea)
+            }
+        }
+        #expect(run(Adam(learningRate: 0.01)) == wa)
     }
 
     @Test func rmspropNonDefaultRho() {

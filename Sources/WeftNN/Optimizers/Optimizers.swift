@@ -65,7 +65,13 @@ public final class RMSprop: Optimizer {
                                             _ s: [UnsafeMutablePointer<T>]) {
             let v = s[0], lrT = T(lr), r = T(rho), e = T(eps)
             parallelChunks(n) { range in
-                for i in range {
+                var lo = range.lowerBound
+                if T.self == Float.self {
+                    // 8 lanes at a time, the scalar loop's operations in its order (bit-identical).
+                    lo = rmspropLanes(range, UnsafeMutableRawPointer(w), UnsafeRawPointer(g), UnsafeMutableRawPointer(v),
+                                      lr: Float(lrT), rho: Float(r), e: Float(e))
+                }
+                for i in lo..<range.upperBound {
                     v[i] = r * v[i] + (1 - r) * g[i] * g[i]
                     w[i] -= lrT * g[i] / (v[i] + e).squareRoot()
                 }
@@ -186,4 +192,25 @@ extension Optimizer where Self == Adam {
                             amsgrad: Bool = false) -> Adam {
         Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
     }
+}
+
+/// RMSprop's float32 step on whole 8-lane groups of `range`; returns where the scalar tail starts.
+@inline(__always)
+private func rmspropLanes(_ range: Range<Int>, _ w: UnsafeMutableRawPointer, _ g: UnsafeRawPointer, _ v: UnsafeMutableRawPointer,
+                          lr: Float, rho: Float, e: Float) -> Int {
+    typealias V = SIMD8<Float>
+    var i = range.lowerBound
+    let oneMinusRho = 1 - rho
+    while i + 8 <= range.upperBound {
+        let o = i * MemoryLayout<Float>.stride
+        let gv = g.loadUnaligned(fromByteOffset: o, as: V.self)
+        var vv = v.loadUnaligned(fromByteOffset: o, as: V.self)
+        var wv = w.loadUnaligned(fromByteOffset: o, as: V.self)
+        vv = rho * vv + oneMinusRho * gv * gv
+        wv -= lr * gv / (vv + e).squareRoot()
+        v.storeBytes(of: vv, toByteOffset: o, as: V.self)
+        w.storeBytes(of: wv, toByteOffset: o, as: V.self)
+        i += 8
+    }
+    return i
 }
