@@ -151,4 +151,26 @@ struct RecurrentOptionsTests {
         _ = bi(first)
         #expect((bi.forwardLayer as? GRU)?.carriedStates?.count == 1 && (bi.backwardLayer as? GRU)?.carriedStates?.count == 1)
     }
+
+    /// Keras 3.15.1 (torch backend, float64): RNN(LSTMCell(2), return_sequences=True,
+    /// zero_output_for_mask=True, go_backwards=…) and LSTM(2, return_sequences=True, go_backwards=…)
+    /// on x = 0.5·sin(0.37·k + 0.2) [2, 4, 3], mask [[T, T, F, T], [T, F, F, F]], kernel
+    /// 0.5·sin(0.9·k + 0.1) [3, 8], recurrent kernel 0.5·sin(0.5·k + 0.4) [2, 8], bias 0.5·sin(1.3·k + 0.6)
+    /// (the layer runs the fused float32 kernel: 1e-6).
+    @Test func zeroOutputForMask() {
+        let x = kerasDet([2, 4, 3], 0.37, 0.2)
+        let mask = Tensor(shape: [2, 4], scalars: [true, true, false, true, true, false, false, false])
+        for (backwards, zeroed, carried) in [(false, [-0.19448404141446457, 0.08880916859389257, -0.34055649323080917, 0.024175078054533988, 0.0, 0.0, -0.14425432832991728, 0.10110199002294659, 0.0738577088428551, 0.11100364713622095, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [-0.19448404141446457, 0.08880916859389257, -0.34055649323080917, 0.024175078054533988, -0.34055649323080917, 0.024175078054533988, -0.14425432832991728, 0.10110199002294659, 0.0738577088428551, 0.11100364713622095, 0.0738577088428551, 0.11100364713622095, 0.0738577088428551, 0.11100364713622095, 0.0738577088428551, 0.11100364713622095]),
+                                             (true, [0.038584568268948946, 0.09861426002855013, 0.0, 0.0, -0.22877468330423958, 0.05755372101235463, -0.30870397008388367, 0.10206118948511325, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0738577088428551, 0.11100364713622095], [0.038584568268948946, 0.09861426002855013, 0.038584568268948946, 0.09861426002855013, -0.22877468330423958, 0.05755372101235463, -0.30870397008388367, 0.10206118948511325, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0738577088428551, 0.11100364713622095])] {
+            for zero in [true, false] {
+                var o = RecurrentOptions()
+                o.zeroOutputForMask = zero
+                let l = LSTM(2, returnSequences: true, goBackwards: backwards, options: o)
+                _ = try? l.build(inputShape: [4, 3])
+                l.kernel!.value = kerasDet([3, 8], 0.9, 0.1); l.recurrentKernel!.value = kerasDet([2, 8], 0.5, 0.4)
+                l.bias!.value = kerasDet([8], 1.3, 0.6)
+                expectNear(l(x, mask: mask).doubles, zero ? zeroed : carried, rtol: 0, atol: 1e-6, "backwards \(backwards), zero \(zero)")
+            }
+        }
+    }
 }

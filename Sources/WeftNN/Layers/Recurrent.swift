@@ -63,6 +63,9 @@ public struct RecurrentOptions: Sendable {
     public var kernelConstraint: Constraint? = nil
     public var recurrentConstraint: Constraint? = nil
     public var biasConstraint: Constraint? = nil
+    /// Keras's `zero_output_for_mask`: with `returnSequences` and a mask, masked steps output
+    /// zeros (otherwise they repeat the last unmasked step's output).
+    public var zeroOutputForMask = false
     /// Keras's `dropout`: the fraction of input features dropped in training, one mask per
     /// sequence (the same for every step).
     public var dropout: Double = 0
@@ -194,6 +197,10 @@ extension RecurrentLayer {
         let states = [r.hidden] + (r.cell.map { [$0] } ?? [])
         if options.stateful { carriedStates = states.map { $0.detached() } }
         guard options.returnSequences else { return (r.hidden, states) }
+        if options.zeroOutputForMask, let mask {
+            // The op's output is in input-step order (a backwards run is flipped later), as the mask.
+            return (r.output * (mask.cast(to: r.output.dtype) .!= Tensor(0.0, dtype: r.output.dtype)).cast(to: r.output.dtype).unsqueezed(axis: 2), states)
+        }
         return (r.output, states)
     }
 
