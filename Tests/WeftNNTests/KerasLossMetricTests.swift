@@ -18,7 +18,7 @@ import Testing
 //   on (onehot, probs, w); F1Score(weighted, threshold=.3) and FBetaScore(macro, beta=2) on (onehot,
 //   probs); F1Score(None) as macro; yr = det((6,2), .7, .3), pr = yr + det((6,2), 1.9, .1)*.3:
 //   R2Score() on halves; R2Score(variance_weighted_average, num_regressors=2); R2Score() with
-//   weights [1,2,3,1,2,3].
+//   weights [1,2,3,1,2,3]; R2Score(class_aggregation=None) on all of it.
 
 private func det(_ shape: Shape, _ a: Double, _ b: Double) -> Tensor { kerasDet(shape, a, b) }
 
@@ -93,5 +93,10 @@ struct KerasLossMetricTests {
         let perfect = R2Score()
         perfect.update(yr, yr)
         #expect(perfect.result() == 1)
+        // Per output, unaggregated: Keras's R2Score(class_aggregation=None) on (yr, pr).
+        let raw = R2Score()
+        raw.update(pr, yr)
+        expectNear(raw.scores(), [0.920764862709725, 0.9038678243114208], rtol: 1e-6, atol: 1e-7)
+        expectNear([raw.result()], [(0.920764862709725 + 0.9038678243114208) / 2], rtol: 1e-6, atol: 1e-7)
     }
 }

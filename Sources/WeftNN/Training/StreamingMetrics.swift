@@ -581,10 +581,18 @@ public final class R2Score: StreamingMetric {
         samples += Double(t.count)          // Keras counts target values (N·K), not rows
     }
 
+    /// The totals' variance per output, and each output's R² (Keras's `class_aggregation=None`).
+    private var perOutput: (sst: [Double], raw: [Double]) {
+        let sst = (0..<sum.count).map { squaredSum[$0] - sum[$0] * sum[$0] / Swift.max(count[$0], 1e-300) }
+        return (sst, (0..<sum.count).map { sst[$0] == 0 ? 0 : 1 - sse[$0] / sst[$0] })
+    }
+
+    /// Each output's R², unaggregated (Keras's `class_aggregation=None`; no adjustment).
+    public func scores() -> [Double] { perOutput.raw }
+
     public func result() -> Double {
         guard !sum.isEmpty else { return 0 }
-        let sst = (0..<sum.count).map { squaredSum[$0] - sum[$0] * sum[$0] / Swift.max(count[$0], 1e-300) }
-        let raw = (0..<sum.count).map { sst[$0] == 0 ? 0 : 1 - sse[$0] / sst[$0] }
+        let (sst, raw) = perOutput
         var r2 = varianceWeighted
             ? (sst.reduce(0, +) == 0 ? 0 : zip(raw, sst).map { $0 * $1 }.reduce(0, +) / sst.reduce(0, +))
             : raw.reduce(0, +) / Double(raw.count)
