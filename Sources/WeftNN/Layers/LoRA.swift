@@ -95,41 +95,50 @@ func convLoRAMerged(_ w: Tensor, _ a: Parameter?, _ b: Parameter?, scale: Double
     return w + (delta * scale).cast(to: w.dtype)
 }
 
-extension Conv1D {
-    /// Keras `enable_lora(rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros")`.
-    public func enableLoRA(rank: Int, alpha: Double? = nil, aInitializer: Initializer = .heUniform, bInitializer: Initializer = .zeros) throws {
-        let f = try makeConvLoRAFactors("Conv1D", weight: weight, enabled: loraKernelA != nil, constrained: kernelConstraint != nil,
+/// The convolutions' LoRA state, for one shared implementation.
+protocol ConvLoRAHost: Layer {
+    var weight: Parameter? { get }
+    var kernelConstraint: Constraint? { get }
+    var loraKernelA: Parameter? { get set }
+    var loraKernelB: Parameter? { get set }
+    var loraRank: Int? { get set }
+    var loraAlpha: Double? { get set }
+}
+
+extension ConvLoRAHost {
+    func enableConvLoRA(rank: Int, alpha: Double?, aInitializer: Initializer, bInitializer: Initializer) throws {
+        let f = try makeConvLoRAFactors(typeName, weight: weight, enabled: loraKernelA != nil, constrained: kernelConstraint != nil,
                                         rank: rank, aInitializer: aInitializer, bInitializer: bInitializer)
         (loraKernelA, loraKernelB, loraRank, loraAlpha) = (f.a, f.b, rank, alpha ?? Double(rank))
     }
-    /// The weight the layer convolves with (merged with the LoRA factors when enabled).
-    public var effectiveWeight: Tensor? {
+    var mergedConvWeight: Tensor? {
         weight.map { convLoRAMerged($0.value, loraKernelA, loraKernelB, scale: (loraAlpha ?? 1) / Double(loraRank ?? 1)) }
     }
 }
 
-extension Conv2D {
+extension Conv1D: ConvLoRAHost {
     /// Keras `enable_lora(rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros")`.
     public func enableLoRA(rank: Int, alpha: Double? = nil, aInitializer: Initializer = .heUniform, bInitializer: Initializer = .zeros) throws {
-        let f = try makeConvLoRAFactors("Conv2D", weight: weight, enabled: loraKernelA != nil, constrained: kernelConstraint != nil,
-                                        rank: rank, aInitializer: aInitializer, bInitializer: bInitializer)
-        (loraKernelA, loraKernelB, loraRank, loraAlpha) = (f.a, f.b, rank, alpha ?? Double(rank))
+        try enableConvLoRA(rank: rank, alpha: alpha, aInitializer: aInitializer, bInitializer: bInitializer)
     }
     /// The weight the layer convolves with (merged with the LoRA factors when enabled).
-    public var effectiveWeight: Tensor? {
-        weight.map { convLoRAMerged($0.value, loraKernelA, loraKernelB, scale: (loraAlpha ?? 1) / Double(loraRank ?? 1)) }
-    }
+    public var effectiveWeight: Tensor? { mergedConvWeight }
 }
 
-extension Conv3D {
+extension Conv2D: ConvLoRAHost {
     /// Keras `enable_lora(rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros")`.
     public func enableLoRA(rank: Int, alpha: Double? = nil, aInitializer: Initializer = .heUniform, bInitializer: Initializer = .zeros) throws {
-        let f = try makeConvLoRAFactors("Conv3D", weight: weight, enabled: loraKernelA != nil, constrained: kernelConstraint != nil,
-                                        rank: rank, aInitializer: aInitializer, bInitializer: bInitializer)
-        (loraKernelA, loraKernelB, loraRank, loraAlpha) = (f.a, f.b, rank, alpha ?? Double(rank))
+        try enableConvLoRA(rank: rank, alpha: alpha, aInitializer: aInitializer, bInitializer: bInitializer)
     }
     /// The weight the layer convolves with (merged with the LoRA factors when enabled).
-    public var effectiveWeight: Tensor? {
-        weight.map { convLoRAMerged($0.value, loraKernelA, loraKernelB, scale: (loraAlpha ?? 1) / Double(loraRank ?? 1)) }
+    public var effectiveWeight: Tensor? { mergedConvWeight }
+}
+
+extension Conv3D: ConvLoRAHost {
+    /// Keras `enable_lora(rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros")`.
+    public func enableLoRA(rank: Int, alpha: Double? = nil, aInitializer: Initializer = .heUniform, bInitializer: Initializer = .zeros) throws {
+        try enableConvLoRA(rank: rank, alpha: alpha, aInitializer: aInitializer, bInitializer: bInitializer)
     }
+    /// The weight the layer convolves with (merged with the LoRA factors when enabled).
+    public var effectiveWeight: Tensor? { mergedConvWeight }
 }
