@@ -13,13 +13,19 @@ public struct LoRAError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// Keras's `enable_lora` checks, then the factors for `weight`; `weight` becomes frozen.
-func makeLoRAFactors(_ layer: String, weight: Parameter?, enabled: Bool, constrained: Bool, rank: Int,
-                     aInitializer: Initializer, bInitializer: Initializer) throws -> (a: Parameter, b: Parameter) {
+/// Keras's `enable_lora` checks: no kernel constraint, built, not enabled yet, a positive rank.
+func checkedLoRAWeight(_ layer: String, weight: Parameter?, enabled: Bool, constrained: Bool, rank: Int) throws -> Parameter {
     guard !constrained else { throw LoRAError("\(layer): LoRA is incompatible with kernel constraints; remove the kernel constraint") }
     guard let w = weight else { throw LoRAError("\(layer): cannot enable LoRA on a layer that isn't built yet") }
     guard !enabled else { throw LoRAError("\(layer): LoRA is already enabled; it can be enabled once per layer") }
     guard rank > 0 else { throw LoRAError("\(layer): the LoRA rank must be positive, got \(rank)") }
+    return w
+}
+
+/// Keras's `enable_lora` checks, then the factors for `weight`; `weight` becomes frozen.
+func makeLoRAFactors(_ layer: String, weight: Parameter?, enabled: Bool, constrained: Bool, rank: Int,
+                     aInitializer: Initializer, bInitializer: Initializer) throws -> (a: Parameter, b: Parameter) {
+    let w = try checkedLoRAWeight(layer, weight: weight, enabled: enabled, constrained: constrained, rank: rank)
     let lead = Array(w.value.shape.dropLast()), n = w.value.shape.last!
     // Keras's fans for [..., rank]: fan-in over every leading axis.
     let a = Parameter(aInitializer.make(lead + [rank], fanIn: lead.elementCount, fanOut: rank * Array(lead.dropLast()).elementCount))
@@ -76,10 +82,7 @@ extension Embedding {
 /// rank] (zeros); the weight becomes frozen.
 func makeConvLoRAFactors(_ layer: String, weight: Parameter?, enabled: Bool, constrained: Bool, rank: Int,
                          aInitializer: Initializer, bInitializer: Initializer) throws -> (a: Parameter, b: Parameter) {
-    guard !constrained else { throw LoRAError("\(layer): LoRA is incompatible with kernel constraints; remove the kernel constraint") }
-    guard let w = weight else { throw LoRAError("\(layer): cannot enable LoRA on a layer that isn't built yet") }
-    guard !enabled else { throw LoRAError("\(layer): LoRA is already enabled; it can be enabled once per layer") }
-    guard rank > 0 else { throw LoRAError("\(layer): the LoRA rank must be positive, got \(rank)") }
+    let w = try checkedLoRAWeight(layer, weight: weight, enabled: enabled, constrained: constrained, rank: rank)
     let s = w.value.shape, receptive = Array(s.dropFirst(2)).elementCount
     let a = Parameter(aInitializer.make([rank] + Array(s.dropFirst()), fanIn: s[1] * receptive, fanOut: rank * receptive))
     let b = Parameter(bInitializer.make([s[0], rank], fanIn: rank, fanOut: s[0]))
